@@ -1,0 +1,20 @@
+"""Backprop by Hand: shared helpers for the course notebooks.
+
+The reference gradient checker (``numerical_gradient``, ``check_gradient``,
+``check_layer``), toy datasets, plots and widgets. Students import this
+package; it never holds the solution to an exercise.
+"""
+from .checker import CheckResult, check_gradient, check_layer, numerical_gradient
+from .datasets import make_moons, make_spiral
+from . import plots, widgets
+
+__all__ = [
+    "CheckResult",
+    "check_gradient",
+    "check_layer",
+    "numerical_gradient",
+    "make_moons",
+    "make_spiral",
+    "plots",
+    "widgets",
+]
