@@ -6,7 +6,8 @@ package; it never holds the solution to an exercise.
 """
 from .checker import CheckResult, check_gradient, check_layer, numerical_gradient
 from .datasets import make_moons, make_spiral
-from . import plots, widgets
+from .notebook import needs
+from . import plots, testing, widgets
 
 __all__ = [
     "CheckResult",
@@ -15,6 +16,8 @@ __all__ = [
     "numerical_gradient",
     "make_moons",
     "make_spiral",
+    "needs",
     "plots",
+    "testing",
     "widgets",
 ]

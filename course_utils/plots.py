@@ -1,0 +1,583 @@
+"""Plotting helpers for the course notebooks (matplotlib only).
+
+Every function draws on ``ax`` (or a new figure when ``ax`` is None) and
+returns the :class:`matplotlib.figure.Figure`. Colours come from the
+Okabe-Ito palette, which stays distinguishable under the common forms of
+colour blindness; where colour carries meaning, marker shape or a text label
+carries it too.
+
+None of these functions computes an exercise's answer: the notebooks pass in
+values computed with the students' own functions.
+
+In a notebook with the inline backend, end the call with ``;`` (or assign
+the figure): a returned figure as the cell's last value would show twice.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch
+from matplotlib.transforms import blended_transform_factory
+
+__all__ = [
+    "OKABE_ITO",
+    "plot_activation",
+    "plot_decision_boundary",
+    "plot_graph",
+    "plot_losses",
+    "plot_step_error",
+]
+
+# Okabe & Ito (2008), "Color Universal Design"; black left out of the cycle.
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "green": "#009E73",
+    "orange": "#E69F00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+}
+_CYCLE = list(OKABE_ITO.values())
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+_WIDTH = 7.0  # inches: the width of a notebook cell's output at 100 dpi
+
+# The smallest error drawn on a log axis. An estimate that equals the exact
+# derivative to the last bit has error 0, which a log axis cannot show (it
+# would silently drop the point); 1e-17 sits just below float64's resolution
+# of values near 1 (eps = 2.2e-16), so such points land at the bottom instead.
+ERROR_FLOOR = 1e-17
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _fmt(value: float, digits: int) -> str:
+    return f"{value:.{digits}g}"
+
+
+# ---------------------------------------------------------------- graphs ---
+
+def _graph_layout(nodes: Mapping[str, Mapping], edges: Sequence[tuple]) -> dict[str, tuple[float, float]]:
+    """Grid positions (column, row): column = topological depth, left to right.
+
+    Raises ValueError for an edge naming an unknown node, or for a cycle.
+    """
+    preds: dict[str, list[str]] = {name: [] for name in nodes}
+    succs: dict[str, list[str]] = {name: [] for name in nodes}
+    for edge in edges:
+        if len(edge) != 3:
+            raise ValueError(f"each edge must be (src, dst, local_derivative), got {edge!r}")
+        src, dst, _ = edge
+        for end in (src, dst):
+            if end not in nodes:
+                raise ValueError(
+                    f"edge {src!r} -> {dst!r} names unknown node {end!r}; "
+                    f"known nodes: {', '.join(map(repr, nodes))}"
+                )
+        preds[dst].append(src)
+        succs[src].append(dst)
+
+    # Kahn's algorithm: whatever is never freed of incoming edges lies on a cycle.
+    indegree = {name: len(p) for name, p in preds.items()}
+    order = [name for name in nodes if indegree[name] == 0]
+    for name in order:  # order grows while we walk it
+        for nxt in succs[name]:
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                order.append(nxt)
+    if len(order) < len(nodes):
+        stuck = [name for name in nodes if indegree[name] > 0]
+        raise ValueError(f"the graph has a cycle; it runs through {', '.join(map(repr, stuck))}")
+
+    depth: dict[str, int] = {}
+    for name in order:
+        depth[name] = max((depth[p] + 1 for p in preds[name]), default=0)
+    # An input (like the bias b in w*x + b) sits just left of its first use,
+    # not in column 0, so its arrow does not cut across the columns between.
+    for name in order:
+        if not preds[name] and succs[name]:
+            depth[name] = min(depth[s] for s in succs[name]) - 1
+
+    columns: dict[int, list[str]] = {}
+    for name in nodes:
+        columns.setdefault(depth[name], []).append(name)
+    pos = {}
+    for col, names in columns.items():
+        for i, name in enumerate(names):
+            pos[name] = (float(col), (len(names) - 1) / 2 - i)  # centred, top to bottom
+    return pos
+
+
+def plot_graph(
+    nodes: Mapping[str, Mapping],
+    edges: Sequence[tuple[str, str, float | None]],
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+    digits: int = 3,
+) -> Figure:
+    """Draw a computational graph with each node's value and gradient.
+
+    Nodes are rounded boxes showing ``name = value`` and ``grad = ...`` (the
+    gradient of the loss with respect to the node, in vermillion); a node's
+    operation (``"*"``, ``"tanh"``...) sits in an orange tab on the box's top
+    edge. Each arrow is labelled with its local derivative
+    ``∂dst/∂src = ...`` (blue).
+
+    Parameters
+    ----------
+    nodes : mapping of str to mapping
+        ``name -> {"value": float, "grad": float or None, "op": str or None,
+        "pos": (x, y)}``; only ``value`` is required. ``grad`` None is shown
+        as ``?``. ``pos`` is in grid units (one unit per column and per row);
+        nodes without it are placed by topological depth, left to right.
+    edges : sequence of (str, str, float or None)
+        ``(src, dst, local_derivative)``; a None derivative leaves the arrow
+        unlabelled.
+    title : str, optional
+        Axes title; default ``"Computational graph"``.
+    ax : Axes, optional
+        Where to draw; a new 7-inch-wide figure when None.
+    digits : int
+        Significant digits of the numbers shown.
+
+    Returns
+    -------
+    Figure
+
+    Raises
+    ------
+    ValueError
+        For an empty graph, a node without a value, an edge naming an
+        unknown node, or a cycle.
+    """
+    if not nodes:
+        raise ValueError("nodes is empty: give at least one node")
+    for name, spec in nodes.items():
+        if "value" not in spec:
+            raise ValueError(f"node {name!r} has no 'value'")
+    pos = _graph_layout(nodes, edges)
+    for name, spec in nodes.items():
+        if spec.get("pos") is not None:
+            pos[name] = tuple(map(float, spec["pos"]))
+
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    n_rows = max(ys) - min(ys) + 1
+    if ax is None:
+        height = 1.0 + 1.1 * n_rows
+        fig = plt.figure(figsize=(_WIDTH, height))
+        # Use the full width: columns need the room for their arrow labels.
+        ax = fig.add_axes((0.01, 0.4 / height, 0.98, 1 - 0.85 / height))
+    fig = ax.figure
+    ax.set_axis_off()
+    ax.set_xlim(min(xs) - 0.42, max(xs) + 0.42)
+    ax.set_ylim(min(ys) - 0.55, max(ys) + 0.55)
+    ax.set_title("Computational graph" if title is None else title, fontsize=12)
+
+    # Boxes must fit their text; text has a size in points, the layout is in
+    # data units, so measure the text and convert. Wide graphs get smaller
+    # text rather than overlapping boxes.
+    extent = ax.get_window_extent()
+    px_per_unit_x = extent.width / (ax.get_xlim()[1] - ax.get_xlim()[0])
+    px_per_unit_y = extent.height / (ax.get_ylim()[1] - ax.get_ylim()[0])
+    fontsize = float(np.clip(px_per_unit_x / fig.dpi * 5.8, 6.0, 10.5))
+
+    value_texts, grad_texts, badges = {}, {}, {}
+    for name, spec in nodes.items():
+        x, y = pos[name]
+        grad = spec.get("grad")
+        value_texts[name] = ax.text(x, y, f"{name} = {_fmt(spec['value'], digits)}",
+                                    ha="center", va="bottom", zorder=4)
+        grad_texts[name] = ax.text(x, y, "grad = ?" if grad is None else f"grad = {_fmt(grad, digits)}",
+                                   ha="center", va="top", zorder=4,
+                                   color=OKABE_ITO["vermillion"], fontweight="bold")
+        if spec.get("op"):
+            badges[name] = ax.text(x, y, str(spec["op"]), ha="center", va="center", zorder=5,
+                                   fontweight="bold",
+                                   bbox=dict(boxstyle="round,pad=0.2", fc="#FBEBC8",
+                                             ec=OKABE_ITO["orange"], lw=1.2))
+    texts = [*value_texts.values(), *grad_texts.values()]
+    for _ in range(2):  # measure, shrink once if too wide for a column
+        for t in [*texts, *badges.values()]:
+            t.set_fontsize(fontsize)
+        text_w = max(t.get_window_extent().width for t in texts)
+        box_w = (text_w + 1.2 * fontsize) / px_per_unit_x
+        if box_w <= 0.62:
+            break
+        fontsize = max(6.0, fontsize * 0.62 / box_w)
+    line_h = max(t.get_window_extent().height for t in texts)
+    # Room for the op badge, which sits astride the top edge like a tab.
+    top_pad = 0.9 * line_h if badges else 0.0
+    box_h = (2 * line_h + 0.7 * fontsize + top_pad) / px_per_unit_y
+    gap = 0.12 * line_h / px_per_unit_y  # between the value line and the grad line
+    shift = -top_pad / 2 / px_per_unit_y  # text sits below the badge
+
+    for name in nodes:
+        x, y = pos[name]
+        ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
+                                    boxstyle="round,pad=0,rounding_size=0.06", mutation_aspect=0.5,
+                                    fc="#E4F2FB", ec=OKABE_ITO["sky"], lw=1.5, zorder=3))
+        value_texts[name].set_y(y + shift + gap)
+        grad_texts[name].set_y(y + shift - gap)
+        if name in badges:
+            badges[name].set_y(y + box_h / 2)
+
+    for src, dst, local in edges:
+        start = (pos[src][0] + box_w / 2, pos[src][1])
+        end = (pos[dst][0] - box_w / 2, pos[dst][1])
+        ax.annotate("", xy=end, xytext=start, zorder=2,
+                    arrowprops=dict(arrowstyle="-|>", color="#444444", lw=1.3, shrinkA=0, shrinkB=1,
+                                    mutation_scale=12))
+        if local is not None:
+            label = ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2,
+                            f"∂{dst}/∂{src} = {_fmt(local, digits)}", ha="center", va="center",
+                            fontsize=0.85 * fontsize, color=OKABE_ITO["blue"], zorder=6,
+                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+            # A label wider than the gap it sits in would cover the boxes:
+            # break it after the partial derivative.
+            if label.get_window_extent().width > 0.75 * (end[0] - start[0]) * px_per_unit_x:
+                label.set_text(f"∂{dst}/∂{src}\n= {_fmt(local, digits)}")
+
+    key = [
+        Line2D([], [], ls="none", marker="s", ms=8, mfc="#E4F2FB", mec=OKABE_ITO["sky"], label="name = value (forward)"),
+        Line2D([], [], ls="none", marker="s", ms=8, color=OKABE_ITO["vermillion"], label="grad = ∂L/∂node (backward)"),
+        Line2D([], [], ls="none", marker="s", ms=8, color=OKABE_ITO["blue"], label="∂dst/∂src: local derivative"),
+    ]
+    ax.legend(handles=key, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False,
+              fontsize=8.5, handletextpad=0.3, columnspacing=1.2)
+    return fig
+
+
+# ------------------------------------------------------------ step size ---
+
+def plot_step_error(
+    hs: np.ndarray,
+    errors: Mapping[str, np.ndarray],
+    *,
+    best: Mapping[str, float] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Plot the error of derivative estimates against the step size, log-log.
+
+    Each curve is V-shaped: to the right the truncation error of the formula
+    falls as ``h`` shrinks (slope = the order of accuracy; dashed guides of
+    slope 1 and 2 are drawn to read it off), to the left round-off error
+    grows as ``h`` shrinks. The two regions are shaded and each curve's best
+    step is marked.
+
+    Parameters
+    ----------
+    hs : array_like, shape (K,)
+        Positive step sizes, in any order.
+    errors : mapping of str to array_like of shape (K,)
+        ``label -> |estimate - exact|`` at each step. Zeros (and anything
+        below ``ERROR_FLOOR``) are drawn at ``ERROR_FLOOR``; NaNs are gaps.
+    best : mapping of str to float, optional
+        ``label -> h`` to mark as that curve's best step (e.g. the
+        theoretical optimum); by default each curve's minimum error.
+    ax : Axes, optional
+        Where to draw; a new figure when None.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    Figure
+        Each best-step marker is a Line2D whose gid is ``"best:" + label``.
+    """
+    hs = np.asarray(hs, dtype=np.float64)
+    if hs.ndim != 1 or hs.size < 2:
+        raise ValueError(f"hs must be a 1-D array of at least 2 step sizes, got shape {hs.shape}")
+    if not np.all(np.isfinite(hs) & (hs > 0)):
+        raise ValueError("every step size in hs must be positive and finite (they go on a log axis)")
+    if not errors:
+        raise ValueError("errors is empty: give at least one curve, e.g. {'central difference': errs}")
+    order = np.argsort(hs)
+    hs = hs[order]
+    curves = {}
+    for label, err in errors.items():
+        err = np.abs(np.asarray(err, dtype=np.float64))
+        if err.shape != hs.shape:
+            raise ValueError(f"errors[{label!r}] has shape {err.shape}, expected {hs.shape} like hs")
+        curves[label] = np.maximum(err[order], ERROR_FLOOR)  # NaN stays NaN: a gap
+
+    fig, ax = _new_axes(ax, (_WIDTH, 4.6))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+
+    best_h = {}
+    for i, (label, err) in enumerate(curves.items()):
+        color = _CYCLE[i % len(_CYCLE)]
+        ax.plot(hs, err, color=color, lw=1.8, marker=_MARKERS[i % len(_MARKERS)], ms=3.5, label=label)
+        if best is not None and label in best:
+            hb = float(best[label])
+            eb = float(np.interp(np.log(hb), np.log(hs), np.log(err)))
+            eb = np.exp(eb)
+        elif best is None and np.any(np.isfinite(err)):
+            k = int(np.nanargmin(err))
+            hb, eb = hs[k], err[k]
+        else:
+            continue
+        best_h[label] = hb
+        ax.plot([hb], [eb], ls="none", marker="*", ms=16, mfc=color, mec="black", mew=0.8,
+                zorder=5, gid=f"best:{label}")
+        ax.annotate(f"best h ≈ {hb:.0e}", (hb, eb), xytext=(0, -16), textcoords="offset points",
+                    ha="center", va="top", fontsize=9, color=color, fontweight="bold",
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+
+    finite = np.concatenate([e[np.isfinite(e)] for e in curves.values()])
+    y_lo, y_hi = finite.min() / 30, finite.max() * 30
+    ax.set_ylim(y_lo, y_hi)
+    x_lo, x_hi = hs[0], hs[-1]
+    ax.set_xlim(x_lo, x_hi)
+
+    # Left of every best h, round-off dominates; right of every best h,
+    # truncation does. Between the minima of different formulas it depends
+    # on the formula, so that band stays unshaded.
+    top = blended_transform_factory(ax.transData, ax.transAxes)
+    if best_h:
+        h_left, h_right = min(best_h.values()), max(best_h.values())
+        for lo, hi, color, text in [
+            (x_lo, h_left, OKABE_ITO["orange"], "round-off error\ndominates\n(grows as h shrinks)"),
+            (h_right, x_hi, OKABE_ITO["sky"], "truncation error\ndominates\n(falls as h shrinks)"),
+        ]:
+            if hi <= lo:
+                continue
+            ax.axvspan(lo, hi, color=color, alpha=0.12, lw=0, zorder=0)
+            if np.log10(hi / lo) >= 2.5:  # room for the words
+                ax.text(np.sqrt(lo * hi), 0.97, text, transform=top, ha="center", va="top", fontsize=9,
+                        color="#333333")
+
+    # Guides of slope 1 and 2 over the right-hand (truncation) decades, hung
+    # below the curves so they do not hide them.
+    span = np.log10(x_hi / max(best_h.values())) if best_h else np.log10(x_hi / x_lo) / 2
+    span = float(np.clip(span, 1.0, 3.0))
+    h_ref = np.array([x_hi / 10**span, x_hi])
+    anchor = min(np.nanmin(e[-3:]) if np.any(np.isfinite(e[-3:])) else np.inf for e in curves.values())
+    anchor = anchor / 5 if np.isfinite(anchor) else y_hi / 1000
+    for p in (1, 2):
+        e_ref = anchor * (h_ref / x_hi) ** p
+        ax.plot(h_ref, e_ref, ls=(0, (5, 3)) if p == 1 else (0, (2, 2)), color="#555555", lw=1.2,
+                gid=f"slope:{p}")
+        ax.annotate(f"slope {p}", (h_ref[0], e_ref[0]), xytext=(-4, 0), textcoords="offset points",
+                    ha="right", va="center", fontsize=9, color="#333333")
+    ax.set_ylim(min(y_lo, anchor * 10 ** (-2 * span) / 3), y_hi)
+
+    if np.any(np.concatenate([e for e in curves.values()]) == ERROR_FLOOR):
+        ax.text(0.99, 0.01, f"errors of exactly 0 are drawn at {ERROR_FLOOR:.0e}", transform=ax.transAxes,
+                fontsize=8, color="#555555", ha="right", va="bottom")
+    ax.set_xlabel("step size h")
+    ax.set_ylabel("absolute error |estimate − exact|")
+    ax.set_title("Error of a derivative estimate against the step size" if title is None else title)
+    ax.grid(True, which="major", color="#dddddd", lw=0.6)
+    # Lower left is empty for V-shaped curves: round-off error is large there.
+    ax.legend(loc="lower left", fontsize=9, framealpha=0.9)
+    return fig
+
+
+# ---------------------------------------------------------------- losses ---
+
+def plot_losses(
+    losses: Sequence[float] | Mapping[str, Sequence[float]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    logy: bool = False,
+    every: int | None = None,
+) -> Figure:
+    """Plot one or several loss curves against the training step.
+
+    Parameters
+    ----------
+    losses : sequence of float, or mapping of str to sequence of float
+        One curve, shape (T,), or ``label -> curve`` (curves may differ in
+        length), e.g. ``{"MSE": mse_losses, "MAE": mae_losses}``.
+    ax : Axes, optional
+        Where to draw; a new figure when None.
+    title : str, optional
+        Axes title; default ``"Training loss"``.
+    logy : bool
+        Log-scale the loss axis (shows progress once the loss gets small).
+    every : int, optional
+        The losses were recorded every ``every`` steps, so entry ``i`` is
+        drawn at step ``i * every``; default 1.
+
+    Returns
+    -------
+    Figure
+    """
+    if every is None:
+        every = 1
+    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}")
+    curves = dict(losses) if isinstance(losses, Mapping) else {"loss": losses}
+    if not curves:
+        raise ValueError("losses is empty: give at least one curve")
+
+    fig, ax = _new_axes(ax, (_WIDTH, 3.8))
+    for i, (label, curve) in enumerate(curves.items()):
+        curve = np.asarray(curve, dtype=np.float64)
+        if curve.ndim != 1 or curve.size == 0:
+            raise ValueError(f"losses[{label!r}] must be a non-empty 1-D sequence, got shape {curve.shape}")
+        steps = np.arange(curve.size) * every
+        ax.plot(steps, curve, color=_CYCLE[i % len(_CYCLE)], lw=1.8,
+                label=f"{label} (final {_fmt(curve[-1], 3)})")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title("Training loss" if title is None else title)
+    ax.grid(True, color="#dddddd", lw=0.6)
+    ax.legend(fontsize=9)
+    return fig
+
+
+# ----------------------------------------------------------- activations ---
+
+def plot_activation(
+    f: Callable[[np.ndarray], np.ndarray],
+    df: Callable[[np.ndarray], np.ndarray],
+    *,
+    name: str,
+    z: np.ndarray | None = None,
+    ax: Sequence[Axes] | None = None,
+) -> Figure:
+    """Plot an activation function beside its derivative.
+
+    Parameters
+    ----------
+    f, df : callable
+        ``f(z)`` and ``f'(z)`` on an array ``z`` of shape (K,), each
+        returning an array of shape (K,).
+    name : str
+        The activation's name, used in the titles (``"ReLU"``, ``"ReLU′"``).
+    z : array_like, shape (K,), optional
+        Where to evaluate; default ``np.linspace(-5, 5, 401)``.
+    ax : sequence of 2 Axes, optional
+        Left (function) and right (derivative) axes; a new 1x2 figure when None.
+
+    Returns
+    -------
+    Figure
+    """
+    z = np.linspace(-5.0, 5.0, 401) if z is None else np.asarray(z, dtype=np.float64)
+    if z.ndim != 1 or z.size < 2:
+        raise ValueError(f"z must be a 1-D array of at least 2 points, got shape {z.shape}")
+    values = {}
+    for label, fn in (("f", f), ("df", df)):
+        out = np.asarray(fn(z), dtype=np.float64)
+        if out.shape != z.shape:
+            raise ValueError(f"{label}(z) returned shape {out.shape}; expected {z.shape}, one value per z")
+        values[label] = out
+
+    if ax is None:
+        fig, axes = plt.subplots(1, 2, figsize=(_WIDTH, 3.0), layout="constrained")
+    else:
+        if len(ax) != 2:
+            raise ValueError(f"ax must be a sequence of 2 axes (function, derivative), got {len(ax)}")
+        axes = list(ax)
+        fig = axes[0].figure
+    panels = [(values["f"], name, f"{name}(z)", OKABE_ITO["blue"]),
+              (values["df"], f"{name}′ (derivative)", f"{name}′(z)", OKABE_ITO["vermillion"])]
+    for a, (y, panel_title, ylabel, color) in zip(axes, panels):
+        a.axhline(0, color="#999999", lw=0.8)
+        a.axvline(0, color="#999999", lw=0.8)
+        a.plot(z, y, color=color, lw=2)
+        a.set_title(panel_title)
+        a.set_xlabel("z")
+        a.set_ylabel(ylabel)
+        a.grid(True, color="#e5e5e5", lw=0.6)
+    return fig
+
+
+# ------------------------------------------------------ decision boundary ---
+
+def plot_decision_boundary(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    resolution: int = 200,
+) -> Figure:
+    """Plot a 2-D classifier's decision regions with the data on top.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(points)`` for ``points`` of shape (M, 2) returns integer
+        labels of shape (M,); scores of shape (M, C) are also accepted and
+        reduced with ``argmax`` along axis 1.
+    X : array_like, shape (N, 2)
+        The data points.
+    y : array_like of int, shape (N,)
+        Their labels.
+    ax : Axes, optional
+        Where to draw; a new figure when None.
+    title : str, optional
+        Axes title (default ``"Decision boundary"``); the training accuracy
+        ``mean(predict(X) == y)`` is appended.
+    resolution : int
+        Grid points per axis of the background, at least 2.
+
+    Returns
+    -------
+    Figure
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (N, 2), got {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"resolution must be an integer of at least 2, got {resolution!r}")
+
+    def labels_of(points: np.ndarray) -> np.ndarray:
+        out = np.asarray(predict(points))
+        if out.ndim == 2 and out.shape[0] == len(points):
+            out = out.argmax(axis=1)
+        if out.shape != (len(points),):
+            raise ValueError(f"predict(points) must return shape ({len(points)},), got {out.shape}")
+        return out
+
+    pad = 0.1 * (X.max(axis=0) - X.min(axis=0)) + 0.1
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid_labels = labels_of(np.column_stack([gx.ravel(), gy.ravel()]))
+    train_pred = labels_of(X)
+    classes = np.unique(np.concatenate([y, grid_labels, train_pred]))
+    index = np.searchsorted(classes, grid_labels).reshape(gx.shape)  # label -> colour slot
+    colors = [_CYCLE[i % len(_CYCLE)] for i in range(len(classes))]
+
+    fig, ax = _new_axes(ax, (_WIDTH * 0.75, 4.6))
+    levels = np.arange(len(classes) + 1) - 0.5
+    ax.contourf(gx, gy, index, levels=levels, colors=colors, alpha=0.25)
+    if len(classes) > 1:
+        ax.contour(gx, gy, index, levels=levels[1:-1], colors="#333333", linewidths=0.8)
+    for k, label in enumerate(classes):
+        mask = y == label
+        if mask.any():
+            ax.scatter(X[mask, 0], X[mask, 1], s=22, color=colors[k], marker=_MARKERS[k % len(_MARKERS)],
+                       edgecolors="black", linewidths=0.5, label=f"class {label}", zorder=3)
+    accuracy = float(np.mean(train_pred == y))
+    ax.set_title(f"{'Decision boundary' if title is None else title} (accuracy {accuracy:.1%})")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.legend(loc="best", fontsize=9, framealpha=0.9)
+    return fig

@@ -1,0 +1,158 @@
+"""Assertions shared by the notebooks' visible and hidden tests.
+
+Every helper raises ``AssertionError`` with a message that tells the student
+what was expected, at which input, and what came back. None of them knows an
+exercise's answer: the expected values are always passed in by the test.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+# Two analytic formulas for the same derivative agree to a few ulps; a
+# central difference with h = 1e-5 is off by ~1e-10 relative at best, and far
+# worse at large inputs. 1e-11 separates the two.
+EXACT_RTOL = 1e-11
+
+
+def _describe(value: Any) -> str:
+    """Short, readable description of a returned value's type."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return f"{type(value).__name__} {value!r}"[:120]
+
+
+def as_float_array(value: Any, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Check that ``value`` is a real number or a float array and return it as float64.
+
+    Parameters
+    ----------
+    value : Any
+        What the student's function returned.
+    name : str
+        How to call it in the message, e.g. ``"grad(w, x, y)"``.
+    shape : tuple of int, optional
+        The shape the value must have; ``()`` for a scalar.
+
+    Returns
+    -------
+    np.ndarray
+        ``value`` as a float64 array.
+    """
+    if value is None:
+        raise AssertionError(f"{name} returned None: did you forget the `return` statement?")
+    if isinstance(value, (list, tuple)):
+        raise AssertionError(f"{name} returned a {type(value).__name__}; return a NumPy array instead.")
+    if not isinstance(value, (int, float, np.integer, np.floating, np.ndarray)) or isinstance(value, bool):
+        raise AssertionError(f"{name} returned {_describe(value)}; expected a number or a NumPy array.")
+    array = np.asarray(value, dtype=np.float64)
+    if shape is not None and array.shape != tuple(shape):
+        raise AssertionError(f"{name} returned shape {array.shape}, expected shape {tuple(shape)}.")
+    if not np.all(np.isfinite(array)):
+        raise AssertionError(f"{name} returned NaN or inf: {value!r}"[:300])
+    return array
+
+
+def assert_close(
+    actual: Any,
+    expected: Any,
+    name: str,
+    *,
+    rtol: float = EXACT_RTOL,
+    atol: float = 1e-12,
+    inputs: Mapping[str, Any] | None = None,
+) -> None:
+    """Assert that ``actual`` equals ``expected`` entry by entry, within tolerance.
+
+    An entry passes when ``|actual - expected| <= atol + rtol * (|expected| + scale)``
+    with ``scale = 1e-3 * max|expected|``, so entries that are nearly zero
+    by cancellation are judged on the array's scale, not their own.
+
+    Parameters
+    ----------
+    actual : number or np.ndarray
+        What the student's function returned.
+    expected : number or np.ndarray
+        The reference value, same shape.
+    name : str
+        How to call the value in the message, e.g. ``"dg(x)"``.
+    rtol, atol : float
+        Relative and absolute tolerance. The default ``rtol`` is tight enough
+        that a finite-difference estimate fails.
+    inputs : mapping of str to array, optional
+        Inputs that broadcast with ``expected``; the message reports their
+        values at the worst entry.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    actual = as_float_array(actual, name, expected.shape)
+    scale = 1e-3 * float(np.max(np.abs(expected), initial=0.0))
+    excess = np.abs(actual - expected) - (atol + rtol * (np.abs(expected) + scale))
+    if np.all(excess <= 0):
+        return
+    worst = np.unravel_index(int(np.argmax(excess)), expected.shape) if expected.ndim else ()
+    where = ""
+    if inputs:
+        parts = [f"{key}={np.broadcast_to(np.asarray(val), expected.shape)[worst]!r}" for key, val in inputs.items()]
+        where = " at " + ", ".join(parts)
+    entry = f" entry {tuple(int(i) for i in worst)}" if worst else ""
+    count = int(np.sum(excess > 0))
+    raise AssertionError(
+        f"{name}{entry}{where}: got {float(actual[worst])!r}, expected {float(expected[worst])!r} "
+        f"({count} of {expected.size} entries wrong)."
+    )
+
+
+def assert_finite_difference(
+    derivative: Any,
+    f: Callable[[np.ndarray], Any],
+    x: np.ndarray,
+    name: str,
+    *,
+    rtol: float = 1e-5,
+) -> None:
+    """Assert that an elementwise derivative matches a central difference of ``f``.
+
+    ``f`` is applied elementwise to the array ``x`` (the student's own
+    forward function, for instance), and ``derivative`` is what the student's
+    derivative function returned at ``x``.
+
+    Parameters
+    ----------
+    derivative : np.ndarray
+        The analytic derivative at every entry of ``x``, shape ``x.shape``.
+    f : callable
+        Elementwise function of an array.
+    x : np.ndarray
+        Points, any shape.
+    name : str
+        How to call the derivative in the message.
+    rtol : float
+        Tolerance relative to the derivative's size and the truncation error.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    # cbrt(eps) times the entry's size balances truncation and round-off.
+    h = 6e-6 * np.maximum(np.abs(x), 1.0)
+    numeric = (np.asarray(f(x + h), dtype=np.float64) - np.asarray(f(x - h), dtype=np.float64)) / (2 * h)
+    fscale = np.abs(np.asarray(f(x), dtype=np.float64)) / np.maximum(np.abs(x), 1.0)
+    assert_close(derivative, numeric, f"{name} against a central difference", rtol=rtol,
+                 atol=rtol * fscale.max(initial=0.0), inputs={"x": x})
+
+
+def assert_unchanged(after: np.ndarray, before: np.ndarray, name: str) -> None:
+    """Assert that an argument was not modified in place.
+
+    Parameters
+    ----------
+    after : np.ndarray
+        The argument after the call.
+    before : np.ndarray
+        A copy taken before the call.
+    name : str
+        The argument's name, for the message.
+    """
+    if not np.array_equal(after, before):
+        raise AssertionError(
+            f"your function changed its argument `{name}` in place; work on a copy "
+            f"(e.g. `{name} = {name}.copy()`) or build a new array."
+        )

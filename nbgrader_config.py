@@ -1,0 +1,34 @@
+"""nbgrader configuration of the Backprop by Hand course.
+
+Run every nbgrader command from this folder (the course root).
+"""
+import os
+
+c = get_config()  # noqa: F821 (nbgrader provides get_config)
+
+c.CourseDirectory.course_id = "backprop"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+# Wait up to 60 s for a lock instead of aborting when two commands share the gradebook.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db") + "?timeout=60"
+
+# What students see in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Seconds per cell. A cell stuck in an infinite loop is interrupted and
+# fails on its own; the rest of the notebook still runs and is graded.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# A test cell deleted from a submission is put back from the gradebook.
+c.OverwriteCells.add_missing_cells = True
+
+# nbgrader scores a test cell 0 when anything is written to stderr. Our tests
+# fail only by raising, so a warning printed by a correct answer (a NumPy
+# RuntimeWarning, a deprecation notice) must not cost points.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"[\s\S]"
+
+# Keep autograded notebooks small whatever a submission prints.
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 60

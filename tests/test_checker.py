@@ -1,0 +1,479 @@
+"""Tests of the reference gradient checker (course_utils/checker.py)."""
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from course_utils.checker import (FULL_MODE_MAX_SIZE, N_DIRECTIONS, CheckResult,
+                                  GradientCheckError, check_gradient, check_layer,
+                                  numerical_gradient)
+
+RNG = np.random.default_rng(12345)
+
+
+def tags(result: CheckResult) -> list[str]:
+    return (result.diagnosis or "").split(",")
+
+
+# --------------------------------------------------------------------------
+# correct gradients are never flagged
+
+A = RNG.standard_normal((4, 4))
+C = RNG.standard_normal(30)
+
+
+def mlp_case():
+    X, y = RNG.standard_normal((6, 3)), RNG.standard_normal(6)
+    w2 = RNG.standard_normal(5)
+
+    def f(W):
+        return 0.5 * np.mean((np.tanh(X @ W.T) @ w2 - y) ** 2)
+
+    def g(W):
+        h = np.tanh(X @ W.T)
+        r = (h @ w2 - y) / 6
+        return (np.outer(r, w2) * (1 - h ** 2)).T @ X
+    return f, g, RNG.standard_normal((5, 3))
+
+
+def softmax_case():
+    y = np.array([0, 2, 1])
+
+    def probs(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def g(z):
+        p = probs(z)
+        p[np.arange(3), y] -= 1
+        return p / 3
+    return (lambda z: -np.mean(np.log(probs(z)[np.arange(3), y]))), g, \
+        np.array([[1000.0, 0.0, -3.0], [2.0, 1.0, 0.5], [-1.0, 4.0, 0.0]])
+
+
+CORRECT = {
+    "cubic": (lambda x: np.sum(x ** 3 - 2 * x), lambda x: 3 * x ** 2 - 2, RNG.uniform(-2, 2, 30)),
+    "exp_log": (lambda x: np.sum(np.exp(x)) + np.sum(np.log1p(x ** 2)),
+                lambda x: np.exp(x) + 2 * x / (1 + x ** 2), RNG.uniform(-5, 5, 30)),
+    "tiny_values": (lambda x: 1e-6 * np.sum(np.sin(x)), lambda x: 1e-6 * np.cos(x), RNG.standard_normal(30)),
+    "huge_values": (lambda x: 1e6 * np.sum(x ** 4), lambda x: 4e6 * x ** 3, RNG.standard_normal(30)),
+    "huge_x": (lambda x: np.sum(np.sqrt(x)), lambda x: 0.5 / np.sqrt(x), RNG.uniform(1e5, 1e6, 30)),
+    "tiny_x": (lambda x: np.sum(C * x ** 2), lambda x: 2 * C * x, 1e-6 * RNG.standard_normal(30)),
+    "exact_zeros": (lambda x: np.sum(x[::2] ** 2), lambda x: np.where(np.arange(30) % 2 == 0, 2 * x, 0.0),
+                    RNG.standard_normal(30)),
+    "all_zero_gradient": (lambda x: np.sum(0.0 * x) + 7.0, lambda x: np.zeros_like(x), RNG.standard_normal(30)),
+    "constant": (lambda x: 3.5, lambda x: np.zeros_like(x), RNG.standard_normal((3, 3))),
+    "cancelling_sum": (lambda x: 1e4 * (np.sum(x) - np.sum(x[::-1])) + x[0],
+                       lambda x: np.eye(1, 30, 0)[0], RNG.standard_normal(30)),
+    "matrix": (lambda x: np.sum((A @ x) ** 2), lambda x: 2 * A.T @ A @ x, RNG.standard_normal((4, 4))),
+    "mlp": mlp_case(),
+    "softmax_large_logits": softmax_case(),
+    "relu_away_from_kink": (lambda x: np.sum(C * np.maximum(x, 0)), lambda x: C * (x > 0),
+                            np.where(RNG.random(30) < 0.5, -1, 1) * RNG.uniform(0.1, 2, 30)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORRECT))
+def test_correct_gradient_passes(case):
+    f, g, x = CORRECT[case]
+    result = check_gradient(f, g, x, seed=0)
+    assert result.passed, str(result)
+    assert result.diagnosis is None
+    assert result.error <= result.tolerance
+    assert "matches" in result.message
+
+
+@pytest.mark.parametrize("case", sorted(CORRECT))
+def test_correct_gradient_passes_in_directional_mode(case):
+    f, g, x = CORRECT[case]
+    result = check_gradient(f, g, x, seed=1, mode="directional")
+    assert result.passed, str(result)
+    assert result.mode == "directional"
+
+
+def test_relu_at_exactly_zero_with_subgradient_zero_passes_and_says_kink():
+    x = np.array([0.0, 1.5, -2.0, 0.0, 0.3])
+    result = check_gradient(lambda x: np.sum(np.maximum(x, 0)), lambda x: (x > 0) * 1.0, x)
+    assert result.passed
+    assert result.kink_indices == [(0,), (3,)]
+    assert "kink" in result.message
+
+
+@pytest.mark.parametrize("f, g, x", [
+    (lambda x: np.sum(np.abs(x)), np.sign, np.array([0.0, 1.0, -1.0])),
+    (lambda x: np.max(x), lambda x: (np.arange(3) == np.argmax(x)) * 1.0, np.array([2.0, 2.0, -1.0])),
+    (lambda x: np.sum(np.maximum(x, 0)), lambda x: (x > 0) * 1.0, np.array([1e-7, -3e-6, 2.0])),
+])
+def test_kinks_do_not_fail(f, g, x):
+    assert check_gradient(f, g, x).passed
+
+
+def test_wrong_gradient_next_to_kink_still_fails_elsewhere():
+    x = np.array([0.0, 1.5, -2.0, 0.7])
+    result = check_gradient(lambda x: np.sum(np.maximum(x, 0) ** 2), lambda x: 3 * np.maximum(x, 0), x)
+    assert not result.passed
+    assert tags(result)[0] == "scale:1.5"
+
+
+# --------------------------------------------------------------------------
+# every wrong gradient is caught, with the right tag
+
+F_SIN = (lambda x: np.sum(np.sin(x) * x), lambda x: np.cos(x) * x + np.sin(x))
+
+
+def test_sign_flip_on_tiny_gradient():
+    x = RNG.standard_normal(20)
+    result = check_gradient(lambda x: 1e-6 * np.sum(np.cos(x)), lambda x: 1e-6 * np.sin(x), x)
+    assert not result.passed
+    assert result.diagnosis == "sign"
+    assert "wrong sign" in result.message
+
+
+def test_gradient_off_by_a_tenth_of_a_percent():
+    f, g = F_SIN
+    x = RNG.uniform(1, 2, 20)
+    result = check_gradient(f, lambda x: 1.001 * g(x), x)
+    assert not result.passed
+    assert "0.10%" in result.message
+
+
+def test_one_wrong_entry_of_a_hundred_is_located():
+    f, g = F_SIN
+    x = RNG.standard_normal((10, 10))
+
+    def bad(x):
+        out = g(x)
+        out[3, 7] *= 1.01
+        return out
+    result = check_gradient(f, bad, x, name="dW1")
+    assert not result.passed
+    assert result.diagnosis == "entries"
+    assert result.bad_indices == [(3, 7)]
+    assert result.worst_index == (3, 7)
+    assert "dW1[3, 7]" in result.message
+    assert f"{bad(x)[3, 7]:.6g}" in result.message and f"{g(x)[3, 7]:.6g}" in result.message
+
+
+def test_transposed_square_matrix():
+    result = check_gradient(lambda x: np.sum((A @ x) ** 2), lambda x: (2 * A.T @ A @ x).T,
+                            RNG.standard_normal((4, 4)))
+    assert not result.passed
+    assert result.diagnosis == "transpose"
+
+
+@pytest.mark.parametrize("k, tag, words", [(2.0, "scale:2", "extra factor 2"),
+                                           (0.5, "scale:0.5", "missing factor 2 from the square"),
+                                           (1 / 3, "scale:0.333", "constant factor")])
+def test_scale(k, tag, words):
+    f, g = F_SIN
+    result = check_gradient(f, lambda x: k * g(x), RNG.uniform(1, 2, 10))
+    assert result.diagnosis == tag
+    assert words in result.message
+    assert result.scale == pytest.approx(k, rel=1e-6)
+
+
+def test_batch_size_factor_says_average():
+    X, y = RNG.standard_normal((32, 3)), RNG.standard_normal(32)
+    f = lambda w: np.mean((X @ w - y) ** 2)
+    result = check_gradient(f, lambda w: 2 * X.T @ (X @ w - y), RNG.standard_normal(3), batch_size=32)
+    assert result.diagnosis == "scale:32"
+    assert "N = batch size" in result.message and "average over the batch" in result.message
+
+
+def test_batch_size_taken_from_2d_input():
+    f = lambda x: np.mean(x ** 2)
+    result = check_gradient(f, lambda x: 2 * x, RNG.standard_normal((8, 2)))
+    assert result.diagnosis == "scale:16"  # 16 = x.size; x.shape[0] = 8 is not the factor
+    result = check_gradient(lambda x: np.sum(x ** 2) / 8, lambda x: 2 * x, RNG.standard_normal((8, 2)))
+    assert result.diagnosis == "scale:8"
+    assert "average over the batch" in result.message
+
+
+def test_zero_gradient_where_true_is_not():
+    f, g = F_SIN
+    result = check_gradient(f, lambda x: np.zeros_like(x), RNG.uniform(1, 2, 10))
+    assert result.diagnosis == "zero"
+
+
+def test_not_zero_but_should_be_with_hint():
+    result = check_gradient(lambda b: 0.0 * np.sum(b) + 1.0, lambda b: np.ones_like(b), np.zeros(4),
+                            name="db1", hint="batchnorm removes the bias")
+    assert not result.passed
+    assert "db1 is not zero but should be" in result.message
+    assert "batchnorm removes the bias" in result.message
+
+
+@pytest.mark.parametrize("bad, words", [
+    (lambda x: x[:-1], "shape (4,) but should have shape (5,)"),
+    (lambda x: list(x), "is a list"),
+    (lambda x: None, "forget to return"),
+    (lambda x: x.reshape(1, 5), "reshape"),
+])
+def test_wrong_shape_is_a_failed_result(bad, words):
+    result = check_gradient(lambda x: np.sum(x ** 2), bad, np.arange(5.0))
+    assert not result.passed
+    assert result.diagnosis == "shape"
+    assert words in result.message
+
+
+def test_transposed_shape_is_named():
+    result = check_gradient(lambda x: np.sum(x ** 2), lambda x: 2 * x.T, np.ones((2, 3)))
+    assert result.diagnosis == "shape"
+    assert "transpose" in result.message
+
+
+def test_nonfinite_gradient():
+    def bad(x):
+        out = 2 * x
+        out[2] = np.nan
+        return out
+    result = check_gradient(lambda x: np.sum(x ** 2), bad, np.arange(5.0), name="dz")
+    assert result.diagnosis == "nonfinite"
+    assert "dz[2] is nan" in result.message
+
+
+def test_unrecognisable_error_is_a_mismatch():
+    f, g = F_SIN
+    result = check_gradient(f, lambda x: g(x) + np.linspace(0, 1, x.size), RNG.uniform(1, 2, 10))
+    assert result.diagnosis == "mismatch"
+
+
+def test_directional_mode_catches_sign_and_scale():
+    f, g = F_SIN
+    x = RNG.standard_normal(FULL_MODE_MAX_SIZE + 1)
+    assert check_gradient(f, g, x, seed=3).passed
+    sign = check_gradient(f, lambda x: -g(x), x, seed=3)
+    assert sign.mode == "directional" and sign.diagnosis == "sign"
+    scale = check_gradient(f, lambda x: 0.5 * g(x), x, seed=3)
+    assert scale.diagnosis == "scale:0.5"
+    zero = check_gradient(f, lambda x: 0 * x, x, seed=3)
+    assert zero.diagnosis == "zero"
+    assert scale.evaluations <= 4 * N_DIRECTIONS + 9
+
+
+def test_directional_mode_catches_transpose():
+    x = RNG.standard_normal((4, 4))
+    result = check_gradient(lambda x: np.sum((A @ x) ** 2), lambda x: (2 * A.T @ A @ x).T, x,
+                            mode="directional", seed=0)
+    assert result.diagnosis == "transpose"
+
+
+# --------------------------------------------------------------------------
+# bad input gets a clear message
+
+
+def test_f_returning_an_array_is_a_clear_error():
+    with pytest.raises(GradientCheckError, match="must return a scalar.*np.sum"):
+        check_gradient(lambda x: x ** 2, lambda x: 2 * x, np.ones(3))
+
+
+def test_exception_in_f_is_reraised_with_a_short_message():
+    def f(x):
+        return np.sum(x) / 0 if False else {}["key"]
+    with pytest.raises(GradientCheckError, match="f raised KeyError") as info:
+        check_gradient(f, lambda x: x, np.ones(3))
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+def test_exception_in_grad_f_is_reraised_with_a_short_message():
+    with pytest.raises(GradientCheckError, match="grad_f raised ValueError") as info:
+        check_gradient(lambda x: np.sum(x), lambda x: x @ np.ones((4, 4)), np.ones(3))
+    assert isinstance(info.value.__cause__, ValueError)
+    assert len(str(info.value)) < 300
+
+
+def test_int_and_float32_inputs_are_converted():
+    for x in (np.arange(4), np.arange(4, dtype=np.float32)):
+        result = check_gradient(lambda x: np.sum(x ** 2), lambda x: 2 * x, x)
+        assert result.passed
+        assert "float64" in result.message
+
+
+@pytest.mark.parametrize("x, words", [(np.zeros(0), "empty"), (np.array(["a"]), "numeric"),
+                                      (np.array([np.nan]), "NaN")])
+def test_bad_x(x, words):
+    with pytest.raises(GradientCheckError, match=words):
+        check_gradient(lambda x: 0.0, lambda x: x, x)
+
+
+def test_f_that_modifies_its_argument_is_an_error():
+    def f(x):
+        x += 1
+        return np.sum(x ** 2)
+    with pytest.raises(GradientCheckError, match="modified its argument"):
+        check_gradient(f, lambda x: 2 * x, np.ones(3))
+
+
+def test_gradient_check_error_is_a_value_error():
+    assert issubclass(GradientCheckError, ValueError)
+
+
+# --------------------------------------------------------------------------
+# numerical_gradient, seeding, no side effects
+
+
+def test_numerical_gradient_and_x_unchanged():
+    x = RNG.standard_normal((3, 4))
+    before = x.copy()
+    num = numerical_gradient(lambda x: np.sum(np.exp(x)), x)
+    assert num.dtype == np.float64 and num.shape == x.shape
+    np.testing.assert_allclose(num, np.exp(x), rtol=1e-8)
+    np.testing.assert_array_equal(x, before)
+    coarse = numerical_gradient(lambda x: np.sum(x ** 3), np.array([1.0]), h=1e-2)
+    assert coarse[0] == pytest.approx(3 + 1e-4, rel=1e-9)  # central difference of x**3: 3x^2 + h^2
+
+
+def test_check_gradient_does_not_touch_x_or_global_random_state():
+    x = RNG.standard_normal(6000)
+    before, state = x.copy(), np.random.get_state()[1].copy()
+    check_gradient(lambda x: np.sum(x ** 2), lambda x: 2 * x, x)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+
+
+def test_full_mode_costs_2p_evaluations_for_a_correct_gradient():
+    f, g, x = CORRECT["mlp"]
+    result = check_gradient(f, g, x)
+    assert result.evaluations == 2 * x.size + 9
+
+
+def test_result_prints_readably():
+    f, g = F_SIN
+    text = str(check_gradient(f, lambda x: -g(x), np.ones(3), name="dx"))
+    assert text.startswith("FAIL [sign] dx:")
+    assert "CheckResult(passed=False" in repr(check_gradient(f, lambda x: -g(x), np.ones(3)))
+
+
+# --------------------------------------------------------------------------
+# check_layer
+
+
+def linear_forward(X, W, b):
+    return X @ W.T + b, (X, W, b)
+
+
+def linear_backward(dout, cache):
+    X, W, b = cache
+    return dout @ W, dout.T @ X, dout.sum(axis=0)
+
+
+LAYER_INPUTS = (RNG.standard_normal((5, 3)), RNG.standard_normal((4, 3)), RNG.standard_normal(4))
+
+
+def test_check_layer_passes_a_correct_layer():
+    results = check_layer(linear_forward, linear_backward, LAYER_INPUTS, seed=0, names=["dX", "dW", "db"])
+    assert [r.passed for r in results] == [True, True, True]
+    assert [r.name for r in results] == ["dX", "dW", "db"]
+
+
+def test_check_layer_uses_random_dout():
+    def backward(dout, cache):  # right only when dout is all ones
+        X, W, b = cache
+        return dout @ W, dout.T @ X, np.ones(4) * dout.shape[0]
+    results = check_layer(linear_forward, backward, LAYER_INPUTS, seed=0)
+    assert [r.passed for r in results] == [True, True, False]
+
+
+def test_check_layer_mean_instead_of_sum_says_batch():
+    def backward(dout, cache):
+        X, W, b = cache
+        return dout @ W, dout.T @ X, dout.mean(axis=0)
+    db = check_layer(linear_forward, backward, LAYER_INPUTS, seed=0)[2]
+    assert db.diagnosis == "scale:0.2"
+    assert "batch size (5)" in db.message
+
+
+def test_check_layer_catches_mutating_forward_and_backward():
+    def relu_forward(z):
+        z[z < 0] = 0
+        return z, z
+
+    def relu_backward(dout, cache):
+        return dout * (cache > 0)
+    (result,) = check_layer(relu_forward, relu_backward, (RNG.standard_normal((3, 3)),))
+    assert not result.passed and "forward modified inputs[0] in place" in result.message
+
+    def relu_forward_ok(z):
+        return np.maximum(z, 0), z
+
+    def relu_backward_bad(dout, cache):
+        cache[cache < 0] = 0
+        return dout * (cache > 0)
+    (result,) = check_layer(relu_forward_ok, relu_backward_bad, (RNG.standard_normal((3, 3)),))
+    assert not result.passed and "backward modified inputs[0] in place" in result.message
+
+
+def test_check_layer_is_seeded():
+    wrong = lambda dout, cache: tuple(0.9 * g for g in linear_backward(dout, cache))
+    first = check_layer(linear_forward, wrong, LAYER_INPUTS, seed=7)
+    second = check_layer(linear_forward, wrong, LAYER_INPUTS, seed=7)
+    assert [r.message for r in first] == [r.message for r in second]
+    assert all(r.diagnosis == "scale:0.9" for r in first)
+
+
+def test_check_layer_wrong_number_of_gradients():
+    with pytest.raises(GradientCheckError, match="2 gradient"):
+        check_layer(linear_forward, lambda dout, cache: linear_backward(dout, cache)[:2], LAYER_INPUTS)
+
+
+# --------------------------------------------------------------------------
+# properties over random compositions
+
+
+def composition(seed: int, n: int, out_scale: float):
+    """A random smooth f of a square matrix x (n, n), its gradient and a point."""
+    rng = np.random.default_rng(seed)
+    w, c1, c2, c3 = rng.uniform(0.2, 3, (n, n)), *rng.standard_normal((3, n, n))
+    a = rng.standard_normal((n, n))
+
+    def f(x):
+        return out_scale * (np.sum(c1 * np.sin(w * x)) + 0.5 * np.sum(c2 * x ** 2)
+                            + np.sum(c3 * np.tanh(a @ x)) + np.log1p(np.sum(x ** 2)))
+
+    def g(x):
+        return out_scale * (c1 * w * np.cos(w * x) + c2 * x + a.T @ (c3 * (1 - np.tanh(a @ x) ** 2))
+                            + 2 * x / (1 + np.sum(x ** 2)))
+    return f, g, rng.standard_normal((n, n)) * rng.choice([1e-3, 1.0, 30.0])
+
+
+SCALES = st.sampled_from([1e-6, 1e-3, 1.0, 1e3, 1e6])
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 6), out_scale=SCALES)
+def test_property_correct_compositions_pass(seed, n, out_scale):
+    f, g, x = composition(seed, n, out_scale)
+    result = check_gradient(f, g, x, seed=seed)
+    assert result.passed, str(result)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 6), out_scale=SCALES,
+       bug=st.sampled_from(["sign", "scale", "transpose", "entry", "zero"]),
+       k=st.sampled_from([2.0, 0.5, 3.0, 0.1]))
+def test_property_mutated_compositions_fail_with_the_right_tag(seed, n, out_scale, bug, k):
+    f, g, x = composition(seed, n, out_scale)
+    true = g(x)
+    size = np.max(np.abs(true))
+    if bug == "sign":
+        bad, tag = (lambda x: -g(x)), "sign"
+    elif bug == "scale":
+        bad, tag = (lambda x: k * g(x)), f"scale:{k:.3g}"
+    elif bug == "transpose":
+        assume(np.max(np.abs(true - true.T)) > 1e-3 * size)
+        bad, tag = (lambda x: g(x).T), "transpose"
+    elif bug == "entry":
+        i, j = seed % n, (seed // n) % n
+
+        def bad(x):
+            out = g(x)
+            out[i, j] += 0.01 * size
+            return out
+        tag = "entries"
+    else:
+        bad, tag = (lambda x: np.zeros_like(x)), "zero"
+    result = check_gradient(f, bad, x, seed=seed)
+    assert not result.passed
+    assert tags(result)[0] == tag, str(result)
+    if bug == "entry":
+        assert result.bad_indices == [(i, j)]
