@@ -3,6 +3,7 @@
 Run every nbgrader command from this folder (the course root).
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config)
 
@@ -32,3 +33,24 @@ c.IgnorePattern.pattern = r"[\s\S]"
 # Keep autograded notebooks small whatever a submission prints.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
+
+# Grading that a submission cannot game (course_utils/grading explains each
+# step). nbgrader's own preprocessors stay; ours are added around them, and
+# Execute becomes SafeExecute (sandboxed kernel; a dead kernel scores 0).
+sys.path.insert(0, c.CourseDirectory.root)
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute, GetGrades, IgnorePattern, SaveAutoGrades  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from course_utils.grading import (  # noqa: E402
+    CapOutputBytes, CleanRoom, HideHiddenTests, IntegrityReport, IntegrityScreen, SafeExecute,
+)
+
+c.Autograde.sanitize_preprocessors = [*Autograde.class_traits()["sanitize_preprocessors"].default(), IntegrityScreen]
+_autograde = [SafeExecute if p is Execute else p for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+_autograde.insert(_autograde.index(IgnorePattern), CapOutputBytes)
+_autograde.insert(_autograde.index(SaveAutoGrades), CleanRoom)
+c.Autograde.autograde_preprocessors = [*_autograde, IntegrityReport]
+c.CleanRoom.timeout = c.Execute.timeout
+c.CapOutputBytes.max_bytes = 100_000
+
+c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]

@@ -14,6 +14,8 @@ only when the analytic value is further away than that:
    truncation error. If the one-sided slopes jump and the jump does not
    shrink with the step, the entry lies within the step of a kink (ReLU at 0,
    ``abs``, ``max``). It cannot be checked, so it is reported and skipped.
+   So is an entry along which ``f`` does not move at all within ``2h`` but
+   moves in coarse steps further out (a saturated softmax).
 4. A failed check is diagnosed: a least-squares scale fit (sign, scale, zero),
    the transpose, and the few entries that are wrong.
 
@@ -54,8 +56,6 @@ RTOL_FLOOR = 1e-8
 # At a smooth point the jump between one-sided slopes is about h * f'', so it
 # halves when the step halves. At a kink it stays about the same.
 KINK_RATIO = 0.6
-
-TAGS = ("shape", "nonfinite", "zero", "sign", "scale", "transpose", "entries", "mismatch")
 
 
 class GradientCheckError(ValueError):
@@ -198,7 +198,7 @@ def _perturbed_values(f: Callable, work: np.ndarray, indices: np.ndarray,
     return fp, fm, hp, hm
 
 
-def _noise_level(f: Callable, work: np.ndarray) -> float:
+def _noise_level(f: Callable, work: np.ndarray, spread: float = 1.0) -> float:
     """Standard deviation of the rounding noise of ``f`` near ``work``.
 
     ``f`` is sampled at 8 tiny steps along a fixed random direction. Fourth
@@ -209,20 +209,47 @@ def _noise_level(f: Callable, work: np.ndarray) -> float:
     """
     rng = np.random.default_rng(0)  # private and fixed: the verdict must not depend on seed
     direction = rng.choice([-1.0, 1.0], size=work.shape) * np.maximum(np.abs(work), 1.0)
-    delta = 1e-2 * STEP
+    # Steps of about a tenth of the finite-difference step in total length, so the
+    # probe meets the same rounding (and the same quantisation of a saturated f)
+    # as the finite differences, while fourth differences of the smooth part stay
+    # far below rounding.
+    delta = 0.1 * STEP * spread / np.sqrt(work.size)
     values = np.array([f(work + j * delta * direction) for j in range(1, 9)])
     d4 = np.diff(values, 4)
     return float(np.sqrt(np.mean(d4 ** 2) / 70.0))  # Var(4th difference) = 70 sigma^2
 
 
+def _resolution(f: Callable, work: np.ndarray, f0: float, fp: np.ndarray,
+                fm: np.ndarray) -> tuple[float, int]:
+    """Noise level of ``f`` when the first probe saw none at all.
+
+    That happens when ``f`` is exact (small integers), constant, or quantised:
+    a saturated softmax, whose loss moves in steps of ``eps`` that are
+    larger than the probe. Wider probes find those steps. If ``f`` did not
+    change in any evaluation, assume its terms are of size ``max(|f|, 1)``.
+    Returns the noise level and the number of evaluations spent.
+    """
+    if np.all(fp == f0) and np.all(fm == f0):
+        return EPS * max(abs(f0), 1.0), 0
+    for k, spread in enumerate((10.0, 100.0, 1000.0), start=1):
+        sigma = _noise_level(f, work, spread)
+        if sigma > 0:
+            return sigma, 8 * k
+    return 0.0, 24
+
+
 def _judge(a: np.ndarray, f0: float, fp: np.ndarray, fm: np.ndarray,
            hp: np.ndarray, hm: np.ndarray, sigma: float, rtol: float,
-           second_pass: Callable[[np.ndarray], tuple[np.ndarray, ...]]):
+           second_pass: Callable[[np.ndarray], tuple[np.ndarray, ...]],
+           coarse: Callable[[np.ndarray], tuple[np.ndarray, int]] | None = None):
     """Compare analytic slopes ``a`` with central differences, probe by probe.
 
     A probe is one entry (full mode) or one direction (directional mode).
     ``a, fp, fm, hp, hm`` have shape ``(M,)``. ``second_pass(idx)`` returns
-    ``fp, fm, hp, hm`` at twice the step for the probes ``idx``.
+    ``fp, fm, hp, hm`` at twice the step for the probes ``idx``. ``coarse(idx)``
+    returns, for probes along which ``f`` did not move at all within ``2h``,
+    the largest slope a coarser step allows (0 where ``f`` is truly flat), and
+    its number of evaluations.
 
     Returns
     -------
@@ -231,9 +258,10 @@ def _judge(a: np.ndarray, f0: float, fp: np.ndarray, fm: np.ndarray,
     tol : np.ndarray, shape (M,)
         Allowed ``|a - n|`` per probe.
     kink : np.ndarray of bool, shape (M,)
-        Probes within the step of a kink. They are not judged.
+        Probes within the step of a kink, or where ``f`` moves in steps coarser
+        than ``h`` (quantised). They are not judged.
     evaluations : int
-        Calls to ``f`` made by the second pass.
+        Calls to ``f`` made after the first pass.
     """
     n = (fp - fm) / (hp + hm)
     scale = np.maximum.reduce([np.full_like(fp, abs(f0)), np.abs(fp), np.abs(fm)])
@@ -254,7 +282,44 @@ def _judge(a: np.ndarray, f0: float, fp: np.ndarray, fm: np.ndarray,
     unsteady = np.abs(n1 - n2) > 1e-3 * np.maximum(np.abs(n1), np.abs(n2)) + 10 * r
     kink[suspects] = jumps | unsteady
     tol[suspects] = STEP_SAFETY * np.abs(n1 - n2) + r + rtol * np.abs(n1)
-    return n, tol, kink, 2 * suspects.size
+    evaluations = 2 * suspects.size
+    flat = suspects[(fp[suspects] == f0) & (fm[suspects] == f0) & (fp2 == f0) & (fm2 == f0)]
+    if coarse is not None and flat.size:
+        allowed, more = coarse(flat)
+        kink[flat] |= np.abs(a[flat]) <= allowed
+        evaluations += more
+    return n, tol, kink, evaluations
+
+
+def _coarse_slopes(f: Callable, work: np.ndarray, indices: np.ndarray, f0: float,
+                   steps: np.ndarray) -> tuple[np.ndarray, int]:
+    """Largest slope consistent with ``f`` not moving within the step, per entry.
+
+    A saturated softmax loss changes in steps of ``eps`` times its terms, which
+    can be coarser than ``h * slope``. Along each entry the step is doubled
+    from ``4h`` until ``f`` moves, up to 5% of the entry's scale. Where it
+    moves at step ``t``, slopes up to about twice ``(change) / t`` cannot be
+    told from rounding. Where it never moves, ``f`` is flat there and the
+    bound is 0. Returns the bounds, shape ``(len(indices),)``, and the number
+    of evaluations.
+    """
+    flat = work.reshape(-1)
+    allowed = np.zeros(len(indices))
+    evaluations = 0
+    for k, i in enumerate(indices.tolist()):
+        xi, t = flat[i], 4 * steps[k]
+        while t <= 0.05 * max(abs(xi), 1.0):
+            flat[i] = xi + t
+            up = f(work)
+            flat[i] = xi - t
+            down = f(work)
+            flat[i] = xi
+            evaluations += 2
+            if up != f0 or down != f0:
+                allowed[k] = abs(up - down) / t + max(abs(up - f0), abs(down - f0)) / t
+                break
+            t *= 2
+    return allowed, evaluations
 
 
 # --------------------------------------------------------------------------
@@ -441,9 +506,13 @@ def _check_full(f, f0, g, work, sigma, rtol, name, batch_size, hint) -> CheckRes
     steps = _steps(flat)
     indices = np.arange(flat.size)
     fp, fm, hp, hm = _perturbed_values(f, work, indices, steps)
+    probes = 0
+    if sigma == 0.0:
+        sigma, probes = _resolution(f, work, f0, fp, fm)
     a = g.reshape(-1)
     n, tol, kink, extra = _judge(a, f0, fp, fm, hp, hm, sigma, rtol,
-                                 lambda idx: _perturbed_values(f, work, idx, 2 * steps[idx]))
+                                 lambda idx: _perturbed_values(f, work, idx, 2 * steps[idx]),
+                                 lambda idx: _coarse_slopes(f, work, idx, f0, steps[idx]))
     shape = work.shape
     a_t = g.T.reshape(-1) if g.ndim == 2 and g.shape[0] == g.shape[1] else None
     result = _verdict(a, n, tol, kink, a_t, name, batch_size, hint,
@@ -453,14 +522,15 @@ def _check_full(f, f0, g, work, sigma, rtol, name, batch_size, hint) -> CheckRes
     result.mode = "full"
     result.analytic = g
     result.numerical = n.reshape(shape)
-    result.evaluations = 2 * flat.size + extra
+    result.evaluations = 2 * flat.size + extra + probes
     if kink.any():
         count = int(kink.sum())
         shown = ", ".join(f"{name}{_fmt_index(i)}" for i in result.kink_indices[:5])
         more = ", ..." if count > 5 else ""
         result.message = _join(result.message,
                                f"{count} entr{'y lies' if count == 1 else 'ies lie'} within the "
-                               f"finite-difference step of a kink (ReLU at 0, abs, max): "
+                               f"finite-difference step of a kink (ReLU at 0, abs, max), or where "
+                               f"f moves in steps coarser than h (a saturated softmax): "
                                f"{shown}{more}. Finite differences cannot check them there, "
                                f"so they were skipped")
     return result
@@ -498,6 +568,9 @@ def _check_directional(f, f0, g, work, sigma, rtol, name, batch_size, hint, rng)
     a_flat = g.reshape(-1)
     g_t = g.T.reshape(-1) if g.ndim == 2 and g.shape[0] == g.shape[1] else None
     fp, fm, hp, hm, a, a_t = evaluate(np.arange(N_DIRECTIONS), STEP)
+    probes = 0
+    if sigma == 0.0:
+        sigma, probes = _resolution(f, work, f0, fp, fm)
     n, tol, kink, extra = _judge(a, f0, fp, fm, hp, hm, sigma, rtol,
                                  lambda idx: evaluate(idx, 2 * STEP)[:4])
     result = _verdict(a, n, tol, kink, a_t, name, batch_size, hint,
@@ -505,7 +578,7 @@ def _check_directional(f, f0, g, work, sigma, rtol, name, batch_size, hint, rng)
                       index=lambda j: (int(j),), localisable=False, all_zero=not a_flat.any())
     result.mode = "directional"
     result.analytic, result.numerical = a, n
-    result.evaluations = 2 * N_DIRECTIONS + extra
+    result.evaluations = 2 * N_DIRECTIONS + extra + probes
     if kink.any():
         result.message = _join(result.message,
                                f"{int(kink.sum())} of {N_DIRECTIONS} random directions crossed a "
@@ -665,8 +738,9 @@ def check_layer(forward: Callable, backward: Callable, inputs: Sequence[np.ndarr
         ``backward(dout, cache) -> gradient`` or a tuple of gradients, one per
         input, in the order of ``inputs``, each of its input's shape.
     inputs : sequence of array_like
-        The inputs of ``forward``. Each one is checked via the scalar
-        ``sum(forward(...)[0] * dout)``.
+        The array inputs of ``forward``. Each one is checked via the scalar
+        ``sum(forward(...)[0] * dout)``. Bind other arguments (``eps``,
+        integer labels) first, e.g. ``lambda x, g, b: batchnorm_forward(x, g, b, 1e-5)``.
     seed : int, optional
         Seeds ``np.random.default_rng`` for ``dout`` (standard normal, never
         ones: ones hide normalisation bugs) and the directions.

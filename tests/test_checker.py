@@ -108,6 +108,40 @@ def test_kinks_do_not_fail(f, g, x):
     assert check_gradient(f, g, x).passed
 
 
+def test_saturated_softmax_passes():
+    """Loss exactly 0, or moving in steps of eps coarser than h * slope."""
+    y = np.array([1, 0, 1])
+
+    def f(z, out):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return -out * np.mean(np.log((e / e.sum(axis=1, keepdims=True))[np.arange(3), y]))
+
+    def g(z, out):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        p[np.arange(3), y] -= 1
+        return out * p / 3
+    result = check_gradient(lambda z: f(z, 1.0), lambda z: g(z, 1.0),
+                            np.array([[1.0, 60.0], [50.0, 0.0], [0.0, 40.0]]))
+    assert result.passed, str(result)
+    # A case from the benchmark: the loss moves in steps of 1e-11, coarser than h * slope.
+    x = np.array([[1.1147868306518947, 2.746112234836038],
+                  [-1.8773102465258622, -4.0145986906049],
+                  [-0.6545166634327669, 5.674318850379508]])
+    inp, out = 0.05451369134275099, 311446.3199502481
+    result = check_gradient(lambda x: f(x / inp, out), lambda x: g(x / inp, out) / inp, x)
+    assert result.passed, str(result)
+
+
+def test_relu_without_mask_is_caught():
+    X, C = RNG.standard_normal((6, 3)), RNG.standard_normal((6, 4))
+    f = lambda W: np.sum(np.maximum(X @ W.T, 0) * C)
+    W = RNG.standard_normal((4, 3))
+    assert check_gradient(f, lambda W: ((X @ W.T > 0) * C).T @ X, W).passed
+    result = check_gradient(f, lambda W: C.T @ X, W)
+    assert not result.passed
+
+
 def test_wrong_gradient_next_to_kink_still_fails_elsewhere():
     x = np.array([0.0, 1.5, -2.0, 0.7])
     result = check_gradient(lambda x: np.sum(np.maximum(x, 0) ** 2), lambda x: 3 * np.maximum(x, 0), x)
@@ -401,6 +435,13 @@ def test_check_layer_catches_mutating_forward_and_backward():
         return dout * (cache > 0)
     (result,) = check_layer(relu_forward_ok, relu_backward_bad, (RNG.standard_normal((3, 3)),))
     assert not result.passed and "backward modified inputs[0] in place" in result.message
+
+
+def test_check_layer_relu_at_exactly_zero():
+    z = np.array([[0.0, 1.0, -1.0], [0.0, 0.0, 2.0]])
+    (result,) = check_layer(lambda z: (np.maximum(z, 0), z), lambda dout, z: dout * (z > 0), (z,), seed=0)
+    assert result.passed
+    assert len(result.kink_indices) == 3
 
 
 def test_check_layer_is_seeded():

@@ -17,6 +17,7 @@ introspection. The static screen flags the constructs that needs
 from __future__ import annotations
 
 import builtins
+import importlib
 import re
 import sys
 import types
@@ -26,6 +27,7 @@ _WATCHED_MODULES = ("builtins", "math", "numpy", "numpy.testing", "numpy.linalg"
 _VOLATILE = re.compile(r"^(_|__|___|_i+|_i\d+|_\d+|_ih|_oh|_dh|In|Out|exit|quit)$")
 
 _shell = None
+_print = builtins.print  # captured before any student code runs
 _baseline: dict[str, object] = {}
 _names: dict[str, object] = {}
 
@@ -48,7 +50,7 @@ def _state() -> dict[str, object]:
                 for cattr, cvalue in list(vars(value).items()):
                     if callable(cvalue) or isinstance(cvalue, (classmethod, staticmethod, property)):
                         state[f"{modname}.{attr}.{cattr}"] = cvalue
-    for hook in ("settrace", "setprofile", "excepthook", "displayhook", "breakpointhook", "audit"):
+    for hook in ("settrace", "setprofile", "breakpointhook"):
         state[f"sys.{hook}"] = getattr(sys, hook, None)
     state["sys.trace"] = sys.gettrace()
     state["sys.profile"] = sys.getprofile()
@@ -62,12 +64,32 @@ def _state() -> dict[str, object]:
             state[f"ip.input_transformer_manager.{attr}"] = tuple(
                 getattr(_shell.input_transformer_manager, attr, ()))
         state["ip.custom_exceptions"] = tuple(_shell.custom_exceptions)
-        state["ip.events"] = tuple((k, tuple(v)) for k, v in _shell.events.callbacks.items())
+        for event, callbacks in _shell.events.callbacks.items():
+            state[f"ip.events.{event}"] = tuple(callbacks)
         for attr, value in vars(_shell).items():
             if callable(value) and not isinstance(value, type):
                 state[f"ip.{attr}"] = value
         state["ip.compile"] = _shell.compile
-    return state
+    # ipykernel rebinds input() for every request: not a way to pass a test.
+    for volatile in ("builtins.input", "builtins.raw_input", "builtins.getpass"):
+        state.pop(volatile, None)
+    return {key: _normal(value) for key, value in state.items()}
+
+
+def _normal(value: object) -> object:
+    """Bound methods are made afresh on every access: compare their parts."""
+    if isinstance(value, types.MethodType):
+        return (value.__self__, value.__func__)
+    if isinstance(value, (tuple, list)):
+        return tuple(_normal(v) for v in value)
+    return value
+
+
+def _same(a: object, b: object) -> bool:
+    """Identity, element by element for tuples (never ``==``: it can be faked)."""
+    if type(a) is tuple and type(b) is tuple:
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a is b
 
 
 def _user_names() -> dict[str, object]:
@@ -79,6 +101,8 @@ def install(shell) -> None:
     """Start watching; call once, from the first cell of the clean room."""
     global _shell
     _shell = shell
+    for name in _WATCHED_MODULES:  # NumPy loads some lazily: watch them from the start
+        importlib.import_module(name)
     settle()
 
 
@@ -91,8 +115,9 @@ def settle() -> None:
 
 def _changes() -> list[str]:
     now = _state()
-    changed = [key for key, value in _baseline.items() if key not in now or now[key] is not value]
-    changed += [key for key in now if key not in _baseline and key.startswith(("ip.", "sys."))]
+    changed = [key for key, value in _baseline.items() if key not in now or not _same(now[key], value)]
+    changed += [key for key in now if key not in _baseline and key.startswith(("ip.", "sys.")) and
+                not key.startswith("sys.modules")]
     names = _user_names()
     changed += [f"name {key!r} of a locked cell" for key, value in _names.items()
                 if key not in names or names[key] is not value]
@@ -103,6 +128,6 @@ def check(nonce: str) -> None:
     """Print whether anything trusted changed since :func:`settle`."""
     changed = _changes()
     if changed:
-        builtins.print(f"INTEGRITY {nonce} BROKEN: " + ", ".join(sorted(changed)[:10]))
+        _print(f"INTEGRITY {nonce} BROKEN: " + ", ".join(sorted(changed)[:10]))
     else:
-        builtins.print(f"INTEGRITY {nonce} OK")
+        _print(f"INTEGRITY {nonce} OK")

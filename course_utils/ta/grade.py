@@ -45,7 +45,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from .course import Course, CourseError, nbgrader_env
-from .gradebook import columns, graded_cells, integrity_flags, open_gradebook, read_scores
+from .gradebook import (attention_file, columns, graded_cells, integrity_flags, open_gradebook, read_attention,
+                        read_scores)
 from .progress import ProgressBar
 
 MEASUREMENT = """\
@@ -178,10 +179,11 @@ def grade(course: Course, assignments: list[str], students: list[str] | None = N
     report = GradeReport()
     units: list[_Unit] = []
     everyone: dict[str, list[str]] = {}
+    attempted: dict[str, list[str]] = {}
     for a in assignments:
         folder = course.root / "submitted"
         everyone[a] = sorted(p.parent.name for p in folder.glob(f"*/{a}") if p.is_dir()) if folder.is_dir() else []
-        todo = [s for s in everyone[a] if students is None or s in students]
+        todo = attempted[a] = [s for s in everyone[a] if students is None or s in students]
         ok = []
         for s in todo:
             gradeable, problem = preflight(course, a, s)
@@ -196,7 +198,7 @@ def grade(course: Course, assignments: list[str], students: list[str] | None = N
         units += [_Unit(a, tuple(ok[i:i + size]), force) for i in range(0, len(ok), size)]
     _prepare_gradebook(course, assignments, {s for a in assignments for s in report.graded[a]})
 
-    bar = ProgressBar(sum(len(u.students) for u in units), "grading", ) if progress else None
+    bar = ProgressBar(sum(len(u.students) for u in units), "grading") if progress else None
     logs: dict[tuple[str, str], str] = {}
     start = time.monotonic()
     with ThreadPoolExecutor(workers) as pool:
@@ -219,7 +221,22 @@ def grade(course: Course, assignments: list[str], students: list[str] | None = N
         reasons.update(dict.fromkeys(f"integrity: {flag}" for flag in integrity_flags(course, s, a)))
         report.issues += [Issue(a, s, r) for r in reasons]
     report.issues.sort(key=lambda i: (i.assignment, i.student))
+    _save_attention(course, report, attempted)
     return report
+
+
+def _save_attention(course: Course, report: GradeReport, attempted: dict[str, list[str]]) -> None:
+    """Replace the attention entries of every submission this run looked at."""
+    attention = read_attention(course)
+    for a, students in attempted.items():
+        entries = attention.setdefault(a, {})
+        for s in students:
+            entries.pop(s, None)
+    for issue in report.issues:
+        attention[issue.assignment].setdefault(issue.student, []).append(issue.reason)
+    path = attention_file(course)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(attention, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _prepare_gradebook(course: Course, assignments: list[str], students: set[str]) -> None:
@@ -262,15 +279,16 @@ def _run(course: Course, unit: _Unit, everyone: list[str], timeout: float, bar: 
 
     timer = threading.Timer(timeout * len(unit.students) + 60, kill)
     timer.start()
-    lines, counted = [], 0
+    lines, seen, counted = [], 0, 0
     try:
         for line in proc.stdout:
             lines.append(line)
-            # A student's "Creating/updating" line means the one before is finished.
+            # A student's "Creating/updating" line means the one before it is finished.
             if bar and _STUDENT.search(line):
-                if counted < len(unit.students) and len(lines) > 1 and any(_STUDENT.search(x) for x in lines[:-1]):
+                if 0 < seen < len(unit.students):
                     bar.advance()
                     counted += 1
+                seen += 1
         proc.wait()
     finally:
         timer.cancel()

@@ -71,9 +71,9 @@ def read_scores(course: Course, assignment: str, students: list[str]) -> dict[st
 def integrity_flags(course: Course, student: str, assignment: str) -> list[str]:
     """The flags the integrity screen wrote to ``autograded/<student>/<assignment>/integrity.json``.
 
-    The file is optional (written by the course's nbgrader config); any flag
-    shape is accepted: strings, or objects with a ``flag``/``name``/``kind``
-    and an optional ``detail``/``message``.
+    The file is optional (the course's nbgrader config writes it). Every list
+    under a ``flags`` key counts, whatever the nesting (per notebook or not);
+    a flag is a string or an object with a ``construct`` and where it is.
     """
     path = course.root / "autograded" / student / assignment / "integrity.json"
     if not path.is_file():
@@ -82,18 +82,42 @@ def integrity_flags(course: Course, student: str, assignment: str) -> list[str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ["integrity.json unreadable"]
-    flags = data.get("flags", []) if isinstance(data, dict) else data
-    if isinstance(flags, dict):
-        flags = [f"{k}: {v}" if v not in (True, None) else k for k, v in flags.items() if v]
     out = []
-    for flag in flags or []:
+    for flag in _find_flags(data):
         if isinstance(flag, dict):
-            name = flag.get("flag") or flag.get("name") or flag.get("kind") or flag.get("type") or "flag"
-            detail = flag.get("detail") or flag.get("message") or flag.get("cell")
-            out.append(f"{name} ({detail})" if detail else str(name))
+            what = flag.get("construct") or flag.get("flag") or flag.get("name") or flag.get("reason") or "flag"
+            where = ", ".join(f"line {v}" if k == "line" else str(v)
+                              for k in ("cell", "line") if (v := flag.get(k)) not in (None, ""))
+            out.append(f"{what} ({where})" if where else str(what))
         else:
             out.append(str(flag))
-    return out
+    return list(dict.fromkeys(out))
+
+
+def _find_flags(data) -> list:
+    if isinstance(data, dict):
+        found = list(data["flags"]) if isinstance(data.get("flags"), list) else []
+        return found + [f for k, v in data.items() if k != "flags" for f in _find_flags(v)]
+    if isinstance(data, list):
+        return [f for v in data for f in _find_flags(v)]
+    return []
+
+
+def attention_file(course: Course) -> Path:
+    """Where ``grade`` keeps the reasons a submission needs attention, for ``export`` to note.
+
+    It sits in ``autograded/`` because that folder is never committed and
+    nbgrader only looks at its sub-folders.
+    """
+    return course.root / "autograded" / "needs_attention.json"
+
+
+def read_attention(course: Course) -> dict[str, dict[str, list[str]]]:
+    """Assignment -> student -> reasons, as the last ``grade`` runs left them."""
+    try:
+        return json.loads(attention_file(course).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def submitted_students(course: Course, assignments: list[str]) -> list[str]:
@@ -125,8 +149,7 @@ def export_csv(course: Course, output: Path, assignments: list[str]) -> tuple[in
     (int, int)
         Number of students and of notes written.
     """
-    from .grade import preflight  # the same checks `grade` runs before grading
-
+    attention = read_attention(course)
     with open_gradebook(course) as gb:
         students = sorted({s.id for s in gb.students} | set(submitted_students(course, assignments)))
     header = ["student"]
@@ -145,13 +168,13 @@ def export_csv(course: Course, output: Path, assignments: list[str]) -> tuple[in
             for a in assignments:
                 cols, points, scores = per_assignment[a]
                 got = scores[student]
+                reasons = attention.get(a, {}).get(student, [])
                 if got is None:
-                    folder = course.root / "submitted" / student / a
-                    problem = preflight(course, a, student)[1] if folder.is_dir() else None
-                    note.append(f"{a}: " + (f"not graded ({problem})" if problem else
-                                            "submitted, not graded yet" if folder.is_dir() else "no submission"))
+                    submitted = (course.root / "submitted" / student / a).is_dir()
+                    reasons = ["not graded" if submitted else "no submission", *reasons]
                     got = dict.fromkeys(cols, 0.0)
-                note += [f"{a}: {flag}" for flag in integrity_flags(course, student, a)]
+                reasons += [f"integrity: {f}" for f in integrity_flags(course, student, a)]
+                note += [f"{a}: {r}" for r in dict.fromkeys(reasons)]
                 subtotal = sum(got.values())
                 row += [_fmt(got[c]) for c in cols] + [_fmt(subtotal)]
                 total, max_total = total + subtotal, max_total + points
