@@ -45,7 +45,9 @@ from course_utils.grading import (  # noqa: E402
     CapOutputBytes, CleanRoom, HideHiddenTests, IntegrityReport, IntegrityScreen, SafeExecute,
 )
 
-c.Autograde.sanitize_preprocessors = [*Autograde.class_traits()["sanitize_preprocessors"].default(), IntegrityScreen]
+_sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
+# The screen looks at the submission as handed in, before nbgrader repairs it.
+c.Autograde.sanitize_preprocessors = [_sanitize[0], IntegrityScreen, *_sanitize[1:]]
 _autograde = [SafeExecute if p is Execute else p for p in Autograde.class_traits()["autograde_preprocessors"].default()]
 _autograde.insert(_autograde.index(IgnorePattern), CapOutputBytes)
 _autograde.insert(_autograde.index(SaveAutoGrades), CleanRoom)

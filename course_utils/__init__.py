@@ -7,16 +7,20 @@ package; it never holds the solution to an exercise.
 from .checker import CheckResult, check_gradient, check_layer, numerical_gradient
 from .datasets import make_moons, make_spiral
 from .notebook import needs
+from .progress import progress
+from .selfcheck import check
 from . import plots, testing, widgets
 
 __all__ = [
     "CheckResult",
+    "check",
     "check_gradient",
     "check_layer",
     "numerical_gradient",
     "make_moons",
     "make_spiral",
     "needs",
+    "progress",
     "plots",
     "testing",
     "widgets",

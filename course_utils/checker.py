@@ -215,6 +215,7 @@ def _noise_level(f: Callable, work: np.ndarray, spread: float = 1.0) -> float:
     # far below rounding.
     delta = 0.1 * STEP * spread / np.sqrt(work.size)
     values = np.array([f(work + j * delta * direction) for j in range(1, 9)])
+    _require_finite(values)
     d4 = np.diff(values, 4)
     return float(np.sqrt(np.mean(d4 ** 2) / 70.0))  # Var(4th difference) = 70 sigma^2
 
@@ -263,6 +264,7 @@ def _judge(a: np.ndarray, f0: float, fp: np.ndarray, fm: np.ndarray,
     evaluations : int
         Calls to ``f`` made after the first pass.
     """
+    _require_finite(fp, fm)
     n = (fp - fm) / (hp + hm)
     scale = np.maximum.reduce([np.full_like(fp, abs(f0)), np.abs(fp), np.abs(fm)])
     rounding = ROUNDING_SAFETY * np.maximum(sigma, EPS * scale) / np.minimum(hp, hm)
@@ -272,6 +274,7 @@ def _judge(a: np.ndarray, f0: float, fp: np.ndarray, fm: np.ndarray,
     if suspects.size == 0:
         return n, tol, kink, 0
     fp2, fm2, hp2, hm2 = second_pass(suspects)
+    _require_finite(fp2, fm2)
     n1, r = n[suspects], rounding[suspects]
     n2 = (fp2 - fm2) / (hp2 + hm2)
     jump1 = (fp[suspects] - f0) / hp[suspects] - (f0 - fm[suspects]) / hm[suspects]
@@ -289,6 +292,14 @@ def _judge(a: np.ndarray, f0: float, fp: np.ndarray, fm: np.ndarray,
         kink[flat] |= np.abs(a[flat]) <= allowed
         evaluations += more
     return n, tol, kink, evaluations
+
+
+def _require_finite(*values: np.ndarray) -> None:
+    """Raise if ``f`` was not finite somewhere within the steps around ``x``."""
+    for v in values:
+        if not np.all(np.isfinite(v)):
+            raise GradientCheckError(f"f is {v[~np.isfinite(v)][0]} at a point within the "
+                                     f"finite-difference step of x: it must be finite near x")
 
 
 def _coarse_slopes(f: Callable, work: np.ndarray, indices: np.ndarray, f0: float,
@@ -357,6 +368,8 @@ def _scalar_function(f: Callable, work: np.ndarray, role: str = "f") -> tuple[Ca
             raise
         except Exception as err:
             raise GradientCheckError(f"{role} raised {type(err).__name__}: {err}") from err
+        if type(out) in (float, np.float64):  # the usual case, kept cheap for the 2P loop
+            return out
         if np.ndim(out) != 0:
             if isinstance(out, (list, tuple)) or np.size(out) != 1:
                 raise GradientCheckError(

@@ -5,13 +5,23 @@ from contextlib import contextmanager
 from typing import Iterator
 
 
+def _stub_raised(error: BaseException | None) -> bool:
+    """True when ``error``, or an error it was raised from, is a stub's NotImplementedError."""
+    while error is not None:
+        if isinstance(error, NotImplementedError):
+            return True
+        error = error.__cause__
+    return False
+
+
 @contextmanager
 def needs(*functions: str) -> Iterator[None]:
     """Run a demo cell only once the exercises it uses are implemented.
 
     In the release notebook an exercise raises ``NotImplementedError`` until
-    the student writes it; a demo or plot cell that calls it should say so
-    instead of stopping with a traceback.
+    the student writes it; a demo or plot cell that calls it, directly or
+    through the gradient checker, should say so instead of stopping with a
+    traceback.
 
     Parameters
     ----------
@@ -26,6 +36,8 @@ def needs(*functions: str) -> Iterator[None]:
     """
     try:
         yield
-    except NotImplementedError:
+    except Exception as error:
+        if not _stub_raised(error):
+            raise
         names = ", ".join(f"{name}()" for name in functions)
         print(f"Implement {names} above, then re-run this cell.")

@@ -27,9 +27,9 @@ import copy
 import html
 import traceback
 import warnings
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -112,7 +112,7 @@ class _Run:
         return self.line(ok, good if ok else bad)
 
     def get(self, keyword: str, exercise: str) -> Callable:
-        """The related function: ``check(..., keyword=f)``, else ``exercise`` from the caller's module."""
+        """The related function: ``check(..., keyword=f)``, else ``exercise`` where the function was defined."""
         found = self.related.get(keyword) or getattr(self.function, "__globals__", {}).get(exercise)
         if not callable(found):
             self.line(False, f"checking {self.name} needs your {exercise}: call check({self.name}, "
@@ -131,7 +131,7 @@ class _Run:
               names: list[str]) -> bool:
         """``check_layer`` as one line per input gradient."""
         results = check_layer(forward, backward, inputs, seed=int(self.rng.integers(2**32)), names=names)
-        shapes = {name: x.shape for name, x in zip(names, inputs)}
+        shapes = {name: x.shape for name, x in zip(names, inputs, strict=True)}
         return all([self._result(r, f"{r.name} matches a central difference of {forward.__name__} "
                                     f"(random upstream gradient, input of shape {shapes[r.name]})")
                     for r in results])

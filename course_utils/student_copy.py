@@ -73,10 +73,14 @@ Backpropagation worked out by hand, one function at a time. Each folder in
 ## Work through a notebook
 Replace every `raise NotImplementedError()` under `# YOUR CODE HERE` with your
 code, run the test cell under it, and run the whole notebook top to bottom
-before you move on. To ask for a second opinion on one function, run for
-example `from course_utils.selfcheck import check` and then
-`check(grad, loss=loss)` in a new cell: it
-tries your function at random points and says in words what looks wrong.
+before you move on. For a second opinion on one function, run in a new cell
+
+```python
+from course_utils.selfcheck import check
+check(grad, loss=loss)
+```
+
+It tries your function at random points and says in words what looks wrong.
 If your course grades with nbgrader, the **Validate** button in the notebook
 toolbar runs every visible test the way the grader will.
 """

@@ -116,7 +116,7 @@ def lab(tmp_path_factory):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n" + (root.parent / "jupyterlab.log").read_text())
+                    raise RuntimeError("JupyterLab did not start:\n" + (root.parent / "jupyterlab.log").read_text()) from None
                 time.sleep(0.5)
         yield {"base": base, "token": token, "name": name}
     finally:
@@ -211,7 +211,7 @@ def test_solved_notebook_shows_figures_and_a_working_slider(page, lab):
     before = readout.inner_text()
     explorer = slider.locator("xpath=ancestor::div[contains(@class, 'jp-OutputArea-output')][1]")
     image_before = explorer.locator("img").first.get_attribute("src")
-    _shot(page, "03-slider-before")
+    explorer.screenshot(path=str(ARTIFACTS / "browser-03-explorer-before.png"))
     handle = slider.locator(".noUi-handle").first
     box = handle.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -219,12 +219,17 @@ def test_solved_notebook_shows_figures_and_a_working_slider(page, lab):
     page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] / 2, steps=8)
     page.mouse.up()
     page.wait_for_function("([el, old]) => el.textContent.trim() !== old.trim()", arg=[readout.element_handle(), before])
-    # The explorer redraws its figure for the new w.
+    after = float(readout.inner_text())
+    # The kernel redraws the explorer for the new w: its numbers ("w = 1.200 ...") and its figure.
+    status = explorer.locator(".widget-html").first
+    page.wait_for_function(
+        "([el, w]) => { const m = el.textContent.match(/w = (-?[0-9.]+)/); return m && Math.abs(parseFloat(m[1]) - w) < 0.006; }",
+        arg=[status.element_handle(), after])
     page.wait_for_function("([img, old]) => img.getAttribute('src') !== old",
                            arg=[explorer.locator("img").first.element_handle(), image_before])
-    _wait_idle(page)  # every slider event of the drag has been drawn
-    _shot(page, "04-slider-after-drag")
-    assert readout.inner_text() != before
+    _wait_idle(page)
+    explorer.screenshot(path=str(ARTIFACTS / "browser-04-explorer-after-drag.png"))
+    assert after != float(before)
 
 
 def test_validate_button_passes_the_solved_copy(page, lab):

@@ -330,6 +330,12 @@ def test_bad_x(x, words):
         check_gradient(lambda x: 0.0, lambda x: x, x)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_f_not_finite_near_x_is_an_error():
+    with pytest.raises(GradientCheckError, match="f is nan at a point within"):
+        check_gradient(lambda x: np.sum(np.sqrt(x)), lambda x: np.ones(2), np.array([1.0, 0.0]))
+
+
 def test_f_that_modifies_its_argument_is_an_error():
     def f(x):
         x += 1

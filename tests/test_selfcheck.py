@@ -3,6 +3,8 @@
 The correct and buggy implementations live here, in the tests, never in
 course_utils.
 """
+import functools
+
 import numpy as np
 import pytest
 
@@ -379,3 +381,30 @@ def test_unknown_function_names_the_exercises():
 
     with pytest.raises(ValueError, match="no self-check for a function named 'mystery'.*grad"):
         check(mystery)
+
+
+@functools.lru_cache(maxsize=None)
+def _solution_namespace(assignment):
+    """The source notebook's setup and answer cells, run in a fresh namespace."""
+    import nbgrading as ng
+
+    namespace = {}
+    for cell in ng.solution_submission(assignment).cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade_id") == "setup"):
+            code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%"))
+            exec(compile(code, f"<{assignment}:{meta.get('grade_id')}>", "exec"), namespace)
+    return namespace
+
+
+def _course_solutions():
+    import nbgrading as ng
+
+    return [(a, name) for a in ng.ASSIGNMENTS if (ng.RELEASE / a).is_dir()
+            for name in sorted(set(EXERCISES) & set(_solution_namespace(a)))]
+
+
+@pytest.mark.parametrize("assignment, name", _course_solutions())
+def test_the_courses_own_solutions_pass(assignment, name):
+    report = check(_solution_namespace(assignment)[name], seed=0)
+    assert report.passed, str(report)

@@ -32,7 +32,7 @@ import tempfile
 import time
 
 from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -44,11 +44,9 @@ from . import guard
 from .sandbox import SandboxedKernelManager, sandbox_mode
 from .screen import cell_label, is_student_cell
 
-# Modules an answer may import in the clean room; everything else is dropped.
-ALLOWED_IMPORTS = {
-    "numpy", "math", "cmath", "functools", "itertools", "collections", "typing", "dataclasses", "numbers",
-    "operator", "statistics", "copy", "random", "fractions", "decimal", "__future__", "course_utils",
-}
+# Importing a module cannot tamper with anything by itself (the clean room's
+# folder holds no student file to import); these two open a browser or print.
+DENIED_IMPORTS = {"antigravity", "this"}
 # NumPy calls allowed in a constant assignment (EPS = np.finfo(float).eps, rng = np.random.default_rng(0)).
 _NUMPY_ROOTS = {"np", "numpy", "math"}
 _NUMPY_FORBIDDEN = {"load", "loadtxt", "genfromtxt", "fromfile", "memmap", "save", "savez", "savez_compressed",
@@ -123,8 +121,7 @@ def _reduce_body(body: list[ast.stmt], dropped: list[str], in_class: bool = Fals
             kept.append(node)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if getattr(node, "level", 0) == 0 and all(m.split(".")[0] in ALLOWED_IMPORTS for m in modules) \
-                    and not any(a.name == "*" for a in node.names):
+            if getattr(node, "level", 0) == 0 and not any(m.split(".")[0] in DENIED_IMPORTS for m in modules):
                 kept.append(node)
             else:
                 dropped.append(f"{what} {', '.join(modules)}")
@@ -155,8 +152,8 @@ def reduce_answer(source: str) -> tuple[str, list[str]]:
     -------
     code : str
         Function and class definitions (annotations and unsafe decorators
-        removed), imports of :data:`ALLOWED_IMPORTS` and assignments of
-        constant expressions, in their order.
+        removed), imports and assignments of constant expressions, in
+        their order.
     dropped : list of str
         What was left out, for the report.
     """
@@ -174,7 +171,8 @@ def reduce_answer(source: str) -> tuple[str, list[str]]:
 
 
 def _is_test(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell) and utils.is_locked(cell)
+    return (cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+            and not is_student_cell(cell))
 
 
 def _failed(cell: NotebookNode) -> bool:
@@ -202,9 +200,11 @@ class CleanRoom(NbGraderPreprocessor):
             report["cleanroom"] = {"ran": False, "reason": "no test cell passed in the notebook"}
             return nb, resources
         start = time.perf_counter()
-        workdir = resources.get("metadata", {}).get("path") or os.getcwd()
+        root = self.config.CourseDirectory.get("root") or os.getcwd()
+        source = os.path.join(root, self.config.CourseDirectory.get("source_directory", "source"),
+                              resources["nbgrader"]["assignment"])
         try:
-            verdicts, dropped = self._run(nb, workdir)
+            verdicts, dropped = self._run(nb, source)
         except Exception as err:  # fail closed: a test nobody could verify earns nothing
             self.log.exception("INTEGRITY: the clean room failed; passing tests are scored 0")
             why = f"the clean-room regrade could not run ({type(err).__name__}: {err}); ask your TA to regrade"
@@ -219,7 +219,7 @@ class CleanRoom(NbGraderPreprocessor):
                                "sandbox": sandbox_mode(), "failed": failures, "dropped": dropped}
         return nb, resources
 
-    def _run(self, nb: NotebookNode, workdir: str) -> tuple[dict[int, str | None], dict[str, list[str]]]:
+    def _run(self, nb: NotebookNode, source: str) -> tuple[dict[int, str | None], dict[str, list[str]]]:
         """Run the clean room; original test cell index -> None (passed) or why it failed."""
         # Loaded from its file: importing the package would load nbgrader into the kernel (seconds).
         cells = [new_code_cell(
@@ -249,16 +249,16 @@ class CleanRoom(NbGraderPreprocessor):
                 roles += [("locked", i, nonce), ("settle", i, nonce)]
         clean = new_notebook(cells=cells, metadata={"kernelspec": {
             "name": self.kernel_name, "display_name": self.kernel_name, "language": "python"}})
-        verdicts = self._execute(clean, roles, workdir)
+        verdicts = self._execute(clean, roles, source)
         return verdicts, dropped
 
     def _execute(self, clean: NotebookNode, roles: list[tuple[str, int, str]],
-                 workdir: str) -> dict[int, str | None]:
+                 source: str) -> dict[int, str | None]:
         scratch = tempfile.mkdtemp(prefix="cleanroom-")
-        # Data files of the assignment, but no notebook: the autograded copy holds the hidden tests.
-        for name in os.listdir(workdir):
-            path = os.path.join(workdir, name)
-            if os.path.isfile(path) and not name.endswith((".ipynb", ".json")):
+        # The instructor's data files, and nothing a student submitted or any notebook.
+        for name in os.listdir(source) if os.path.isdir(source) else []:
+            path = os.path.join(source, name)
+            if os.path.isfile(path) and not name.endswith(".ipynb"):
                 shutil.copy(path, scratch)
         client = NotebookClient(clean, timeout=self.timeout, interrupt_on_timeout=True, allow_errors=True,
                                 kernel_name=self.kernel_name, resources={"metadata": {"path": scratch}},
@@ -288,8 +288,8 @@ class CleanRoom(NbGraderPreprocessor):
                                       f"IPython hooks or names from locked cells): {why}"[:500])
                         if broken and original in verdicts:
                             verdicts[original] = verdicts[original] or broken
-        except DeadKernelError:
-            broken = broken or "the kernel died while testing your definitions"
+        except (DeadKernelError, CellTimeoutError):
+            broken = broken or "the kernel died or stopped answering while testing your definitions"
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         for _, original, _ in roles:

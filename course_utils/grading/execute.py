@@ -1,6 +1,7 @@
 """nbgrader's ``Execute``, sandboxed, and surviving a kernel that dies.
 
-Plain nbgrader lets ``DeadKernelError`` escape: the student's autograded
+Plain nbgrader lets ``DeadKernelError`` (and nbclient's IOPub timeout, when
+student code broke the kernel's messaging) escape: the student's autograded
 folder is removed, no score is written and ``nbgrader autograde`` exits
 non-zero after grading the others. :class:`SafeExecute` instead records an
 error in every graded cell (the notebook scores 0), notes it in
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
@@ -19,7 +20,8 @@ from nbformat.v4 import new_output
 
 from .sandbox import SandboxedKernelManager, sandbox_mode
 
-KERNEL_DIED = ("the Python kernel died while running cell {cell} (os._exit, a crash, or running out of memory), "
+KERNEL_DIED = ("the Python kernel died or stopped answering while running cell {cell} (os._exit, a crash, "
+               "running out of memory, or code that broke the kernel), "
                "so the notebook could not be graded and scores 0")
 
 
@@ -63,6 +65,8 @@ class SafeExecute(Execute):
             return cell, resources
         try:
             return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
+        except (DeadKernelError, CellTimeoutError):
+            # CellTimeoutError escapes only when the kernel stopped answering on IOPub
+            # (a plain timeout is interrupted and recorded as an error in the cell).
             self._died_at = index
             return cell, resources

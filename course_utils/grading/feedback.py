@@ -60,8 +60,8 @@ def _hidden_lines(nb: NotebookNode) -> set[str]:
 def _output_text(output: NotebookNode) -> str:
     if output.output_type == "stream":
         return output.get("text", "")
-    if output.output_type == "error":
-        return output.get("evalue", "") + "\n".join(output.get("traceback", []))
+    if output.output_type == "error":  # the traceback is dropped anyway: only the message is shown
+        return output.get("evalue", "")
     return "\n".join(v if isinstance(v, str) else str(v) for v in output.get("data", {}).values())
 
 

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
 # Names whose mere use in an answer is worth a look.
 NAMES = {
@@ -165,8 +166,14 @@ def defined_names(source: str) -> set[str]:
 
 
 def is_student_cell(cell: NotebookNode) -> bool:
-    """A code cell whose content the student controls (answer or added cell)."""
-    return cell.cell_type == "code" and (utils.is_solution(cell) or not utils.is_locked(cell))
+    """A code cell whose content the student controls, once nbgrader has sanitized the notebook.
+
+    Only a locked cell with a grade_id is trusted: nbgrader has checked that
+    id against the gradebook and restored the source. A cell a student marks
+    ``locked`` without an id is still the student's.
+    """
+    trusted = bool(cell.metadata.get("nbgrader", {}).get("grade_id")) and utils.is_locked(cell)
+    return cell.cell_type == "code" and not trusted
 
 
 def cell_label(cell: NotebookNode, index: int) -> str:
@@ -174,19 +181,107 @@ def cell_label(cell: NotebookNode, index: int) -> str:
     return cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
 
 
-class IntegrityScreen(NbGraderPreprocessor):
-    """Sanitize-stage preprocessor: scan every student cell, record the flags.
+def structure_flags(nb: NotebookNode, book: dict[str, dict]) -> list[Flag]:
+    """Compare the submitted notebook's nbgrader cells with the gradebook.
 
-    Runs after ``OverwriteCells``, so locked cells are already restored from
-    the gradebook. Stores ``nb.metadata.integrity = {"flags": [...]}``.
+    Parameters
+    ----------
+    nb : NotebookNode
+        The notebook as submitted (before nbgrader restores anything).
+    book : dict
+        grade_id -> ``{"source", "locked", "cell_type", "points"}`` from the gradebook
+        (``points`` is None for cells that are not graded).
+
+    Returns
+    -------
+    list of Flag
+        Edited locked cells, deleted or duplicated cells, changed points or
+        cell types. nbgrader repairs all of these; the flags tell the TA.
+    """
+    flags = []
+    seen: dict[str, int] = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if grade_id not in book:
+            continue
+        seen[grade_id] = seen.get(grade_id, 0) + 1
+        want = book[grade_id]
+        if want["locked"] and cell.source.strip() != want["release"].strip():
+            flags.append(Flag(grade_id, 0, "locked cell edited", cell.source.strip()[:160]))
+        if want["points"] is not None and meta.get("points") is not None \
+                and float(meta["points"]) != float(want["points"]):
+            flags.append(Flag(grade_id, 0, f"points changed from {want['points']} to {meta['points']}", ""))
+        if cell.cell_type != want["cell_type"]:
+            flags.append(Flag(grade_id, 0, f"cell type changed to {cell.cell_type}", ""))
+        if want["locked"] and not meta.get("locked", False):
+            flags.append(Flag(grade_id, 0, "locked cell unlocked", ""))
+    for grade_id, want in book.items():
+        if want["points"] is not None and grade_id not in seen:
+            flags.append(Flag(grade_id, 0, "graded cell deleted", ""))
+        elif seen.get(grade_id, 0) > 1:
+            flags.append(Flag(grade_id, 0, f"cell appears {seen[grade_id]} times", ""))
+    return flags
+
+
+def _gradebook_cells(resources: ResourcesDict) -> dict[str, dict]:
+    info = resources["nbgrader"]
+    with Gradebook(info["db_url"]) as gb:
+        notebook = gb.find_notebook(info["notebook"], info["assignment"])
+        points = {c.name: c.max_score for c in notebook.grade_cells}
+        return {c.name: {"source": c.source, "release": _without_hidden_tests(c.source), "locked": c.locked,
+                         "cell_type": c.cell_type, "points": points.get(c.name)} for c in notebook.source_cells}
+
+
+def _without_hidden_tests(source: str) -> str:
+    """A cell's source as released: nbgrader's own ClearHiddenTests, applied to a copy."""
+    cell = NotebookNode(cell_type="code", source=source, metadata={})
+    ClearHiddenTests()._remove_hidden_test_region(cell)
+    return cell.source
+
+
+def _deduplicate(nb: NotebookNode, log) -> None:
+    """Keep the last of cells sharing a grade_id or a cell id; the others become plain cells.
+
+    nbgrader's DeduplicateIds leaves an empty ``nbgrader`` dict on the
+    earlier copies, on which OverwriteCells then crashes (KeyError) and the
+    student is not graded at all; duplicated cell ids fail validation.
+    """
+    last = {cell.metadata.get("nbgrader", {}).get("grade_id"): i for i, cell in enumerate(nb.cells)}
+    seen_ids = set()
+    for i, cell in enumerate(nb.cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is not None and last[grade_id] != i:
+            log.warning("Cell %s appears more than once: an earlier copy becomes an ordinary cell", grade_id)
+            del cell.metadata["nbgrader"]
+        if "id" in cell:
+            while cell["id"] in seen_ids:
+                cell["id"] = f"{cell['id']}-{i}"[-64:]
+            seen_ids.add(cell["id"])
+
+
+class IntegrityScreen(NbGraderPreprocessor):
+    """Sanitize-stage preprocessor: flag tampering in the submission as handed in.
+
+    Put it first in ``c.Autograde.sanitize_preprocessors`` (before nbgrader
+    repairs anything): it compares the nbgrader cells with the gradebook
+    (:func:`structure_flags`) and scans every cell the student controls
+    (:func:`scan`). Stores ``nb.metadata.integrity = {"flags": [...]}`` and
+    logs each flag as a warning.
     """
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
-        # Names of the locked cells that are not tests (setup): the tests rely on them.
-        protected = frozenset(name for cell in nb.cells if cell.cell_type == "code" and not is_student_cell(cell)
-                              and not utils.is_grade(cell) for name in defined_names(cell.source))
-        flags = [flag for i, cell in enumerate(nb.cells) if is_student_cell(cell)
-                 for flag in scan(cell.source, cell_label(cell, i), protected)]
+        book = _gradebook_cells(resources)
+        # The tests rely on what the locked cells that are not tests (setup) define.
+        protected = frozenset(name for cell in book.values() if cell["locked"] and cell["points"] is None
+                              and cell["cell_type"] == "code" for name in defined_names(cell["source"]))
+        flags = structure_flags(nb, book)
+        _deduplicate(nb, self.log)
+        for i, cell in enumerate(nb.cells):
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            restored = grade_id in book and book[grade_id]["locked"]
+            if cell.cell_type == "code" and not restored:
+                flags += scan(cell.source, cell_label(cell, i), protected)
         nb.metadata["integrity"] = {"flags": [asdict(f) for f in flags]}
         who = f"{resources['nbgrader']['student']}/{resources['nbgrader']['notebook']}"
         for f in flags:

@@ -65,7 +65,7 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
     report = grade(course, course.assignments(args.assignments), students=args.students, workers=args.workers,
                    force=args.force, timeout=args.timeout, progress=not args.quiet)
     print(format_report(course, report))
-    notebooks = sum(len(s) for s in report.graded.values())
+    notebooks = sum(len(s) for s in report.students.values())
     print(f"\n{notebooks} submissions in {report.seconds:.0f} s with {report.processes} nbgrader processes; "
           f"graded copies in {course.root / 'autograded'}")
     return 1 if report.failed else 0

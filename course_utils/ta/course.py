@@ -21,7 +21,7 @@ class Course:
     root: Path
 
     @classmethod
-    def find(cls, course: str | os.PathLike | None = None) -> "Course":
+    def find(cls, course: str | os.PathLike | None = None) -> Course:
         """The course at ``course``, or the one containing the working directory.
 
         Parameters
@@ -67,7 +67,7 @@ class Course:
     def nbgrader(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
         """Run ``nbgrader ARGS`` in the course root and capture its output (never raises on failure)."""
         return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=nbgrader_env(),
-                              capture_output=True, text=True, timeout=timeout)
+                              check=False, capture_output=True, text=True, timeout=timeout)
 
 
 def nbgrader_env() -> dict[str, str]:

@@ -19,16 +19,20 @@ Isolation
     is killed with its kernels (own process group).
 Gradebook
     All processes write to the one gradebook named in nbgrader_config.py,
-    relying on its ``?timeout=60`` to serialize writes. Measured on this
-    2-core machine (see :data:`MEASUREMENT`): SQLite's lock is held a few ms
-    per submission, so no process waited long, "database is locked" never
-    occurred even with 8 concurrent writers, and separate gradebooks merged
-    afterwards were no faster, while the merge would have to copy nbgrader's
-    submission, grade and comment rows by hand. Students are created in the
-    gradebook before the pool starts, so two processes never race to insert
-    the same student. Should a write still time out, nbgrader stops that
-    process, the students are regraded one by one, and a lone student is
-    retried ``LOCK_RETRIES`` times.
+    relying on its ``?timeout=60`` to serialize writes, rather than a
+    gradebook per process merged afterwards. Measured with
+    ``benchmarks/bench_grading.py`` on this 2-core machine (01_chain_rule,
+    integrity config on, load average ~9 from other jobs): 6 single-student
+    autogrades started at once took 65.8 s on the shared gradebook and
+    86.8 s with a gradebook each (no merge yet), and "database is locked"
+    occurred 0 times in either; the full benchmark (8 at once) agrees, see
+    its output in the report. Writes are a few per submission against
+    seconds of kernel time, so serializing them costs nothing measurable,
+    while a merge would copy nbgrader's submission, grade and comment rows
+    by hand. Students are created in the gradebook before the pool starts,
+    so two processes never race to insert the same student. Should a write
+    still time out, nbgrader stops that process, its students are regraded
+    one by one, and a lone student is retried ``LOCK_RETRIES`` times.
 """
 from __future__ import annotations
 
@@ -45,14 +49,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from .course import Course, CourseError, nbgrader_env
-from .gradebook import (attention_file, columns, graded_cells, integrity_flags, open_gradebook, read_attention,
+from .gradebook import (attention_file, columns, graded_cells, integrity_reasons, open_gradebook, read_attention,
                         read_scores)
 from .progress import ProgressBar
 
-MEASUREMENT = """\
-30 students x 1 assignment (fixture notebook), 2 cores:
-  shared gradebook, 2 chunk processes ............ see benchmarks/bench_grading.py
-"""
 MAX_CHUNK = 20
 LOCK_RETRIES = 2
 
@@ -67,7 +67,7 @@ _FAILURES = [
     (re.compile(r"NotJSONError|does not appear to be JSON"), "unreadable JSON"),
     (re.compile(r"CellTimeoutError"), "timeout"),
 ]
-_EXCEPTION = re.compile(r"^\s*([\w.]+(?:Error|Exception)\b.*)$", re.M)
+_EXCEPTION = re.compile(r"^\s*([\w.]+(?:Error|Exception)\b.*)$", re.MULTILINE)
 # Warnings in the log of a graded submission that a TA should look at.
 _WARNINGS = [
     (re.compile(r"Timeout waiting for execute reply"), lambda m: "timeout: a cell was interrupted"),
@@ -100,14 +100,13 @@ class _Run:
     returncode: int
     killed: bool
     log: str
-    seconds: float
 
 
 @dataclass
 class GradeReport:
     """What :func:`grade` did: scores are in the gradebook, this says what happened."""
 
-    graded: dict[str, list[str]] = field(default_factory=dict)  # assignment -> students
+    students: dict[str, list[str]] = field(default_factory=dict)  # assignment -> students looked at
     issues: list[Issue] = field(default_factory=list)
     failed: set[tuple[str, str]] = field(default_factory=set)  # (assignment, student) left ungraded
     processes: int = 0
@@ -179,13 +178,16 @@ def grade(course: Course, assignments: list[str], students: list[str] | None = N
     report = GradeReport()
     units: list[_Unit] = []
     everyone: dict[str, list[str]] = {}
-    attempted: dict[str, list[str]] = {}
     for a in assignments:
         folder = course.root / "submitted"
         everyone[a] = sorted(p.parent.name for p in folder.glob(f"*/{a}") if p.is_dir()) if folder.is_dir() else []
-        todo = attempted[a] = [s for s in everyone[a] if students is None or s in students]
+        report.students[a] = [s for s in everyone[a] if students is None or s in students]
+    unknown = set(students or []) - {s for names in report.students.values() for s in names}
+    if unknown:
+        raise CourseError(f"no submission in submitted/ from {', '.join(sorted(unknown))}")
+    for a in assignments:
         ok = []
-        for s in todo:
+        for s in report.students[a]:
             gradeable, problem = preflight(course, a, s)
             if problem:
                 report.issues.append(Issue(a, s, problem))
@@ -193,10 +195,9 @@ def grade(course: Course, assignments: list[str], students: list[str] | None = N
                 ok.append(s)
             else:
                 report.failed.add((a, s))
-        report.graded[a] = ok
         size = min(MAX_CHUNK, max(1, math.ceil(len(ok) / workers)))
         units += [_Unit(a, tuple(ok[i:i + size]), force) for i in range(0, len(ok), size)]
-    _prepare_gradebook(course, assignments, {s for a in assignments for s in report.graded[a]})
+    _prepare_gradebook(course, assignments, {s for u in units for s in u.students})
 
     bar = ProgressBar(sum(len(u.students) for u in units), "grading") if progress else None
     logs: dict[tuple[str, str], str] = {}
@@ -216,19 +217,23 @@ def grade(course: Course, assignments: list[str], students: list[str] | None = N
         bar.close()
     report.seconds = time.monotonic() - start
 
+    before = read_attention(course)
     for (a, s), log in sorted(logs.items()):
-        reasons = dict.fromkeys(fmt(m) for pattern, fmt in _WARNINGS for m in pattern.finditer(log))
-        reasons.update(dict.fromkeys(f"integrity: {flag}" for flag in integrity_flags(course, s, a)))
-        report.issues += [Issue(a, s, r) for r in reasons]
+        if log:
+            reasons = dict.fromkeys(fmt(m) for pattern, fmt in _WARNINGS for m in pattern.finditer(log))
+            reasons.update(dict.fromkeys(integrity_reasons(course, s, a)))
+        else:  # nbgrader skipped it as graded before: keep what that grading found
+            reasons = dict.fromkeys(before.get(a, {}).get(s, []))
+        report.issues += [Issue(a, s, r) for r in reasons if Issue(a, s, r) not in report.issues]
     report.issues.sort(key=lambda i: (i.assignment, i.student))
-    _save_attention(course, report, attempted)
+    _save_attention(course, report)
     return report
 
 
-def _save_attention(course: Course, report: GradeReport, attempted: dict[str, list[str]]) -> None:
-    """Replace the attention entries of every submission this run looked at."""
+def _save_attention(course: Course, report: GradeReport) -> None:
+    """Replace the attention entries of every submission this run looked at, for ``export``."""
     attention = read_attention(course)
-    for a, students in attempted.items():
+    for a, students in report.students.items():
         entries = attention.setdefault(a, {})
         for s in students:
             entries.pop(s, None)
@@ -268,14 +273,17 @@ def _run(course: Course, unit: _Unit, everyone: list[str], timeout: float, bar: 
         args.append("--CourseDirectory.student_id_exclude=" + ",".join(s for s in everyone if s not in chunk))
     if unit.force:
         args.append("--force")
-    start = time.monotonic()
     proc = subprocess.Popen(args, cwd=course.root, env=nbgrader_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
     killed = threading.Event()
 
     def kill() -> None:
         killed.set()
-        os.killpg(proc.pid, signal.SIGKILL)  # its own session: nbgrader and the kernels it started
+        # nbgrader runs in a session of its own; its kernels have theirs and exit when their parent dies.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     timer = threading.Timer(timeout * len(unit.students) + 60, kill)
     timer.start()
@@ -294,7 +302,7 @@ def _run(course: Course, unit: _Unit, everyone: list[str], timeout: float, bar: 
         timer.cancel()
     if bar:
         bar.advance(len(unit.students) - counted)
-    return _Run(unit, proc.returncode, killed.is_set(), "".join(lines), time.monotonic() - start)
+    return _Run(unit, proc.returncode, killed.is_set(), "".join(lines))
 
 
 def _settle(run: _Run, report: GradeReport, logs: dict[tuple[str, str], str]) -> list[_Unit]:
@@ -349,10 +357,12 @@ def _failure_reason(log: str) -> str:
 def format_report(course: Course, report: GradeReport) -> str:
     """The student x exercise score table of every assignment, then who needs attention and why."""
     out = []
-    for a, graded in report.graded.items():
+    for a, students in report.students.items():
+        if not students:
+            out.append(f"\n{a}: no submissions")
+            continue
         cells = graded_cells(course, a)
         cols = columns(cells)
-        students = sorted(set(graded) | {s for (x, s) in report.failed if x == a})
         scores = read_scores(course, a, students)
         header = ["student", *cols, "total"]
         maxima = ["(max)", *[f"{c.points:g}" for c in cells], f"{sum(c.points for c in cells):g}"]
@@ -368,8 +378,11 @@ def format_report(course: Course, report: GradeReport) -> str:
         for r in [header, *rows]:
             out.append("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
     if report.issues:
-        out.append(f"\nNeeds attention ({len({(i.assignment, i.student) for i in report.issues})} submissions):")
-        out += [f"  {i.assignment}  {i.student}: {i.reason}" for i in report.issues]
+        out.append(f"\nNeeds attention ({len({(i.assignment, i.student) for i in report.issues})} submission(s)):")
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for i in report.issues:
+            grouped.setdefault((i.assignment, i.student), []).append(i.reason)
+        out += [f"  {a}  {s}: {'; '.join(reasons)}" for (a, s), reasons in grouped.items()]
     else:
         out.append("\nNo submission needs attention.")
     return "\n".join(out)

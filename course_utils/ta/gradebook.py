@@ -68,39 +68,48 @@ def read_scores(course: Course, assignment: str, students: list[str]) -> dict[st
     return scores
 
 
-def integrity_flags(course: Course, student: str, assignment: str) -> list[str]:
-    """The flags the integrity screen wrote to ``autograded/<student>/<assignment>/integrity.json``.
+def integrity_reasons(course: Course, student: str, assignment: str) -> list[str]:
+    """What the integrity checks recorded in ``autograded/<student>/<assignment>/integrity.json``.
 
-    The file is optional (the course's nbgrader config writes it). Every list
-    under a ``flags`` key counts, whatever the nesting (per notebook or not);
-    a flag is a string or an object with a ``construct`` and where it is.
+    The file is optional (the course's nbgrader config writes it): notebook
+    name -> ``{"flags": [...], "cleanroom": {"failed": {cell: why}}, "kernel_died": why}``.
+
+    Returns
+    -------
+    list of str
+        ``kernel died``, one ``clean room: ...`` per test cell that failed
+        the clean-room regrade, and one ``integrity flags: ...`` summary.
     """
     path = course.root / "autograded" / student / assignment / "integrity.json"
     if not path.is_file():
         return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        notebooks = [info for info in report.values() if isinstance(info, dict)]
+    except (OSError, ValueError, AttributeError):
         return ["integrity.json unreadable"]
-    out = []
-    for flag in _find_flags(data):
-        if isinstance(flag, dict):
-            what = flag.get("construct") or flag.get("flag") or flag.get("name") or flag.get("reason") or "flag"
-            where = ", ".join(f"line {v}" if k == "line" else str(v)
-                              for k in ("cell", "line") if (v := flag.get(k)) not in (None, ""))
-            out.append(f"{what} ({where})" if where else str(what))
-        else:
-            out.append(str(flag))
-    return list(dict.fromkeys(out))
+    reasons, flags = [], []
+    for info in notebooks:
+        if info.get("kernel_died"):
+            reasons.append("kernel died")
+        failed = info.get("cleanroom", {}).get("failed", {})
+        reasons += [f"clean room: {cell} scores 0 ({_short(why)})" for cell, why in failed.items()]
+        for flag in info.get("flags", []):
+            if isinstance(flag, dict):
+                where = ", ".join(str(x) for x in (flag.get("cell"), flag.get("line") and f"line {flag['line']}") if x)
+                flags.append(f"{flag.get('construct', 'flag')} ({where})" if where else str(flag.get("construct")))
+            else:
+                flags.append(str(flag))
+    if flags:
+        shown = list(dict.fromkeys(flags))
+        more = f" and {len(shown) - 5} more" if len(shown) > 5 else ""
+        reasons.append(f"integrity flags: {'; '.join(shown[:5])}{more}")
+    return reasons
 
 
-def _find_flags(data) -> list:
-    if isinstance(data, dict):
-        found = list(data["flags"]) if isinstance(data.get("flags"), list) else []
-        return found + [f for k, v in data.items() if k != "flags" for f in _find_flags(v)]
-    if isinstance(data, list):
-        return [f for v in data for f in _find_flags(v)]
-    return []
+def _short(text: str, limit: int = 100) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def attention_file(course: Course) -> Path:
@@ -173,7 +182,7 @@ def export_csv(course: Course, output: Path, assignments: list[str]) -> tuple[in
                     submitted = (course.root / "submitted" / student / a).is_dir()
                     reasons = ["not graded" if submitted else "no submission", *reasons]
                     got = dict.fromkeys(cols, 0.0)
-                reasons += [f"integrity: {f}" for f in integrity_flags(course, student, a)]
+                reasons += integrity_reasons(course, student, a)
                 note += [f"{a}: {r}" for r in dict.fromkeys(reasons)]
                 subtotal = sum(got.values())
                 row += [_fmt(got[c]) for c in cols] + [_fmt(subtotal)]
