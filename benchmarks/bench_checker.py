@@ -14,12 +14,17 @@ Run ``python benchmarks/bench_checker.py`` (about 2 minutes) or with
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-import sys
 
-import numpy as np
+# One BLAS thread: the timings compare loops of small products, and extra
+# threads only add scheduling noise to them.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from course_utils.checker import check_gradient, numerical_gradient  # noqa: E402
@@ -371,8 +376,8 @@ def detection(n_cases: int, rng) -> None:
 
 
 def make_mlp_loss(P: int, rng):
-    """A small MLP loss as a function of W1 (H, 20) with about P entries."""
-    N, D = 8, 20
+    """A small MLP loss as a function of W1 (H, 50) with about P entries."""
+    N, D = 4, 50
     H = max(1, P // D)
     X, y = rng.standard_normal((N, D)), rng.standard_normal(N)
     W1 = rng.standard_normal((H, D)) / np.sqrt(D)

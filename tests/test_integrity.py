@@ -17,12 +17,15 @@ from pathlib import Path
 import pytest
 
 import nbgrading as ng
+from course_utils.grading.sandbox import sandbox_mode
 
 ASSIGNMENT = "01_chain_rule"
 CHEATS_DIR = Path(__file__).resolve().parent / "cheats"
 CHEATS = sorted(p.stem for p in CHEATS_DIR.glob("*.py"))
 # Wrong answers that use no forbidden construct: the hidden tests catch them; nothing to flag.
 UNFLAGGED = {"finite_difference", "hardcoded_visible"}
+# Only the sandbox keeps these from reading the course directory.
+NEED_SANDBOX = {"read_gradebook", "read_source"}
 
 pytestmark = pytest.mark.skipif(ASSIGNMENT not in ng.ASSIGNMENTS, reason=f"{ASSIGNMENT} is not written yet")
 
@@ -72,6 +75,8 @@ def test_blank_release_earns_nothing(graded):
 @pytest.mark.parametrize("cheat", CHEATS)
 def test_cheat_gains_nothing(graded, cheat):
     _, specs, scores, reports = graded
+    if cheat in NEED_SANDBOX and sandbox_mode() != "unshare":
+        pytest.xfail(f"grading kernels are not sandboxed on this machine ({sandbox_mode()})")
     target = specs[cheat]["TARGET"]
     ceiling = specs[cheat].get("MAX_SCORE", scores["blank"][target])
     assert scores[cheat][target] <= ceiling, (

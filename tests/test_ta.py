@@ -193,8 +193,8 @@ def test_deleted_test_cell_is_restored_and_listed(round_):
 def test_monkeypatching_does_not_pay_and_is_flagged(round_):
     _, out, rows = round_
     assert scores(rows["cheat_monkeypatch"])["test_grad"] == 0.0
-    assert "integrity" in attention(out)["cheat_monkeypatch"]
-    assert "integrity" in rows["cheat_monkeypatch"]["note"]
+    for where in (attention(out)["cheat_monkeypatch"], rows["cheat_monkeypatch"]["note"]):
+        assert "integrity flags" in where or "clean room" in where, where
 
 
 def test_feedback_for_every_graded_submission(round_):

@@ -159,12 +159,12 @@ def reduce_answer(source: str) -> tuple[str, list[str]]:
     """
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         from IPython.core.inputtransformer2 import TransformerManager
         try:
             tree = ast.parse(TransformerManager().transform_cell(source))
-        except SyntaxError as err:
-            return "", [f"the cell does not parse: {err.msg} (line {err.lineno})"]
+        except (SyntaxError, ValueError) as err:
+            return "", [f"the cell does not parse: {err}"]
     dropped: list[str] = []
     body = _reduce_body(tree.body, dropped)
     return ast.unparse(ast.fix_missing_locations(ast.Module(body=body, type_ignores=[]))), dropped
@@ -261,6 +261,7 @@ class CleanRoom(NbGraderPreprocessor):
             if os.path.isfile(path) and not name.endswith(".ipynb"):
                 shutil.copy(path, scratch)
         client = NotebookClient(clean, timeout=self.timeout, interrupt_on_timeout=True, allow_errors=True,
+                                shutdown_kernel="immediate",
                                 kernel_name=self.kernel_name, resources={"metadata": {"path": scratch}},
                                 kernel_manager_class=SandboxedKernelManager,
                                 error_on_timeout={"ename": "CellTimeoutError", "evalue": "timed out",

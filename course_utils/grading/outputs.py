@@ -37,7 +37,6 @@ class CapOutputBytes(NbGraderPreprocessor):
                 output.traceback = [line[:2000] for line in output.traceback[-20:]]
             elif _size(output) > budget:
                 output.data = {"text/plain": "(a large output was removed)"}
-                output.pop("metadata", None)
                 output.metadata = {}
             budget -= _size(output) if output.output_type != "stream" else 0
             kept.append(output)

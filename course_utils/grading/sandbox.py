@@ -27,23 +27,41 @@ from jupyter_client.manager import AsyncKernelManager
 # paths, then exec the kernel with no capabilities left.
 _SCRIPT = r"""
 set -e
-hide=$1; n=$2; shift 2
+hide=$1; shift
 mount --make-rprivate /
-i=0; keep=""
-while [ $i -lt $n ]; do
-  d=$1; shift; s=$(mktemp -d); mount --bind "$d" "$s"; keep="$keep $d:$s"; i=$((i+1))
+stage=$(mktemp -d); i=0
+for d in "$@"; do
+  [ "$d" = "--" ] && break
+  mkdir "$stage/$i"; mount --bind "$d" "$stage/$i"; i=$((i+1))
 done
-shift
 mount -t tmpfs -o size=1m,mode=755 course-hidden "$hide"
-for pair in $keep; do
-  d=${pair%%:*}; s=${pair#*:}; mkdir -p "$d"; mount --bind "$s" "$d"
+i=0
+for d in "$@"; do
+  [ "$d" = "--" ] && break
+  mkdir -p "$d"; mount --bind "$stage/$i" "$d"; umount "$stage/$i"; rmdir "$stage/$i"; i=$((i+1))
 done
+rmdir "$stage"
+while [ "$1" != "--" ]; do shift; done
+shift
 exec setpriv --bounding-set=-all --inh-caps=-all --no-new-privs -- "$@"
 """
 
 
-def _unshare_args() -> list[str]:
-    return ["unshare", "--mount"] if os.geteuid() == 0 else ["unshare", "--user", "--map-root-user", "--mount"]
+# Root with CAP_SYS_ADMIN needs only a mount namespace; anyone else (or root in a
+# container without that capability) needs a user namespace as well.
+_UNSHARE = (["unshare", "--mount"], ["unshare", "--user", "--map-root-user", "--mount"])
+
+
+_PROBE = 'd=$(mktemp -d); mount -t tmpfs none "$d" && umount "$d"; s=$?; rmdir "$d"; exit $s'
+
+
+@functools.lru_cache(maxsize=None)
+def _unshare_args() -> tuple[str, ...] | None:
+    for args in _UNSHARE if os.geteuid() == 0 else _UNSHARE[1:]:
+        probe = subprocess.run([*args, "sh", "-c", _PROBE], capture_output=True, text=True, timeout=10)
+        if probe.returncode == 0:
+            return tuple(args)
+    return None
 
 
 @functools.lru_cache(maxsize=None)
@@ -58,21 +76,18 @@ def sandbox_mode() -> str:
     """
     for tool in ("unshare", "setpriv", "mount"):
         if shutil.which(tool) is None:
-            return f"none: `{tool}` not found (install util-linux and mount)"
-    probe = subprocess.run([*_unshare_args(), "sh", "-c", "mount -t tmpfs none /mnt 2>/dev/null || "
-                            "mount -t tmpfs none \"$(mktemp -d)\""],
-                           capture_output=True, text=True, timeout=10)
-    if probe.returncode != 0:
-        return f"none: mount namespaces unavailable ({probe.stderr.strip()[:200]})"
+            return f"none: `{tool}` not found (it comes with util-linux / mount)"
+    if _unshare_args() is None:
+        return "none: this machine allows no mount namespace (unshare --mount / --user failed)"
     return "unshare"
 
 
-def kept_paths(hide: str, workdir: str) -> list[str]:
-    """Folders under `hide` that the kernel still needs: its workdir, course_utils, Python."""
+def kept_paths(hide: str, workdir: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """Folders under `hide` that the kernel still needs: its workdir, course_utils, Python, `extra`."""
     hide = os.path.realpath(hide)
     spec = importlib.util.find_spec("course_utils")
     package = list(spec.submodule_search_locations)[0] if spec and spec.submodule_search_locations else None
-    candidates = [workdir, package, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    candidates = [workdir, package, sys.prefix, os.path.dirname(os.path.realpath(sys.executable)), *extra]
     kept = []
     for path in candidates:
         if path and os.path.realpath(path).startswith(hide + os.sep):
@@ -80,7 +95,7 @@ def kept_paths(hide: str, workdir: str) -> list[str]:
     return kept
 
 
-def sandbox_command(cmd: list[str], hide: str, workdir: str) -> list[str]:
+def sandbox_command(cmd: list[str], hide: str, workdir: str, extra: tuple[str, ...] = ()) -> list[str]:
     """`cmd` wrapped so that it runs with the folder `hide` covered.
 
     Parameters
@@ -91,6 +106,8 @@ def sandbox_command(cmd: list[str], hide: str, workdir: str) -> list[str]:
         The course root to hide.
     workdir : str
         The kernel's working directory; kept visible when it lies under `hide`.
+    extra : tuple of str
+        Other folders to keep visible (the connection file's).
 
     Returns
     -------
@@ -99,9 +116,8 @@ def sandbox_command(cmd: list[str], hide: str, workdir: str) -> list[str]:
     """
     if sandbox_mode() != "unshare":
         return cmd
-    keep = kept_paths(hide, workdir)
-    return [*_unshare_args(), "sh", "-c", _SCRIPT, "sandbox", os.path.realpath(hide), str(len(keep)),
-            *keep, "--", *cmd]
+    keep = kept_paths(hide, workdir, extra)
+    return [*_unshare_args(), "sh", "-c", _SCRIPT, "sandbox", os.path.realpath(hide), *keep, "--", *cmd]
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -116,5 +132,6 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         cmd, kw = await super()._async_pre_start_kernel(**kw)
         if self.hide:
-            cmd = sandbox_command(cmd, self.hide, kw.get("cwd") or os.getcwd())
+            cmd = sandbox_command(cmd, self.hide, kw.get("cwd") or os.getcwd(),
+                                  (os.path.dirname(os.path.abspath(self.connection_file)),))
         return cmd, kw

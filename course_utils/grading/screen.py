@@ -202,7 +202,7 @@ def structure_flags(nb: NotebookNode, book: dict[str, dict]) -> list[Flag]:
     seen: dict[str, int] = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id")
+        grade_id = _grade_id(cell)
         if grade_id not in book:
             continue
         seen[grade_id] = seen.get(grade_id, 0) + 1
@@ -210,7 +210,7 @@ def structure_flags(nb: NotebookNode, book: dict[str, dict]) -> list[Flag]:
         if want["locked"] and cell.source.strip() != want["release"].strip():
             flags.append(Flag(grade_id, 0, "locked cell edited", cell.source.strip()[:160]))
         if want["points"] is not None and meta.get("points") is not None \
-                and float(meta["points"]) != float(want["points"]):
+                and _as_float(meta["points"]) != float(want["points"]):
             flags.append(Flag(grade_id, 0, f"points changed from {want['points']} to {meta['points']}", ""))
         if cell.cell_type != want["cell_type"]:
             flags.append(Flag(grade_id, 0, f"cell type changed to {cell.cell_type}", ""))
@@ -222,6 +222,18 @@ def structure_flags(nb: NotebookNode, book: dict[str, dict]) -> list[Flag]:
         elif seen.get(grade_id, 0) > 1:
             flags.append(Flag(grade_id, 0, f"cell appears {seen[grade_id]} times", ""))
     return flags
+
+
+def _grade_id(cell: NotebookNode) -> str | None:
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return grade_id if isinstance(grade_id, str) else None
+
+
+def _as_float(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _gradebook_cells(resources: ResourcesDict) -> dict[str, dict]:
@@ -247,10 +259,10 @@ def _deduplicate(nb: NotebookNode, log) -> None:
     earlier copies, on which OverwriteCells then crashes (KeyError) and the
     student is not graded at all; duplicated cell ids fail validation.
     """
-    last = {cell.metadata.get("nbgrader", {}).get("grade_id"): i for i, cell in enumerate(nb.cells)}
+    last = {_grade_id(cell): i for i, cell in enumerate(nb.cells)}
     seen_ids = set()
     for i, cell in enumerate(nb.cells):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        grade_id = _grade_id(cell)
         if grade_id is not None and last[grade_id] != i:
             log.warning("Cell %s appears more than once: an earlier copy becomes an ordinary cell", grade_id)
             del cell.metadata["nbgrader"]
@@ -278,10 +290,13 @@ class IntegrityScreen(NbGraderPreprocessor):
         flags = structure_flags(nb, book)
         _deduplicate(nb, self.log)
         for i, cell in enumerate(nb.cells):
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            grade_id = _grade_id(cell)
             restored = grade_id in book and book[grade_id]["locked"]
             if cell.cell_type == "code" and not restored:
-                flags += scan(cell.source, cell_label(cell, i), protected)
+                try:
+                    flags += scan(cell.source, cell_label(cell, i), protected)
+                except (RecursionError, MemoryError, ValueError) as err:  # e.g. absurdly nested code
+                    flags.append(Flag(cell_label(cell, i), 0, f"cell could not be screened ({type(err).__name__})", ""))
         nb.metadata["integrity"] = {"flags": [asdict(f) for f in flags]}
         who = f"{resources['nbgrader']['student']}/{resources['nbgrader']['notebook']}"
         for f in flags:

@@ -16,7 +16,7 @@ Isolation
     process was killed or nbgrader stopped early, every student of the
     chunk) are regraded one per process, so the broken submission is
     isolated and its own log gives the reason. A unit over its time budget
-    is killed with its kernels (own process group).
+    is killed (its process group; its kernels exit with their parent).
 Gradebook
     All processes write to the one gradebook named in nbgrader_config.py,
     relying on its ``?timeout=60`` to serialize writes, rather than a
