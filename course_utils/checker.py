@@ -285,12 +285,15 @@ def _judge(a: np.ndarray, f0: float, fp: np.ndarray, fm: np.ndarray,
     # 0.1%, f is not smooth at the scale of the step.
     unsteady = np.abs(n1 - n2) > 1e-3 * np.maximum(np.abs(n1), np.abs(n2)) + 10 * r
     kink[suspects] = jumps | unsteady
-    # The fourth difference of the five values is rounding noise only. It shows
-    # noise particular to this entry (a term of f that rounds coarsely) that
-    # the probe of the whole function may not have met.
+    # The fourth difference of the five values at x, x +/- h, x +/- 2h is rounding
+    # noise only. Pooled over the smooth suspects, it shows noise at the scale of
+    # the step that the probe may have missed: a term of f that rounds
+    # coarsely, such as a saturated softmax whose loss moves in steps of eps.
     d4 = fp2 - 4 * fp[suspects] + 6 * f0 - 4 * fm[suspects] + fm2
-    own_noise = ROUNDING_SAFETY * np.abs(d4) / np.sqrt(70.0) / np.minimum(hp[suspects], hm[suspects])
-    tol[suspects] = STEP_SAFETY * np.abs(n1 - n2) + r + own_noise + rtol * np.abs(n1)
+    smooth = ~kink[suspects]
+    pooled = np.sqrt(np.mean(d4[smooth] ** 2) / 70.0) if smooth.any() else 0.0
+    step_noise = ROUNDING_SAFETY * pooled / np.minimum(hp[suspects], hm[suspects])
+    tol[suspects] = STEP_SAFETY * np.abs(n1 - n2) + r + step_noise + rtol * np.abs(n1)
     evaluations = 2 * suspects.size
     flat = suspects[(fp[suspects] == f0) & (fm[suspects] == f0) & (fp2 == f0) & (fm2 == f0)]
     if coarse is not None and flat.size:
