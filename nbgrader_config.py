@@ -3,7 +3,6 @@
 Run every nbgrader command from this folder (the course root).
 """
 import os
-import sys
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config)
 
@@ -37,7 +36,6 @@ c.LimitOutput.max_traceback = 60
 # Grading that a submission cannot game (course_utils/grading explains each
 # step). nbgrader's own preprocessors stay; ours are added around them, and
 # Execute becomes SafeExecute (sandboxed kernel; a dead kernel scores 0).
-sys.path.insert(0, c.CourseDirectory.root)
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute, GetGrades, IgnorePattern, SaveAutoGrades  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402

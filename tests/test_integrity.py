@@ -99,3 +99,27 @@ def test_feedback_hides_hidden_tests_and_expected_values(graded):
     # The failing hidden test is reported (what and where) without its reference value.
     assert "grad(w, x, y) at random points" in html
     assert "expected" not in html.split("grad(w, x, y) at random points", 1)[1][:400]
+
+
+def test_reduction_keeps_definitions_only():
+    from course_utils.grading import reduce_answer
+
+    code, dropped = reduce_answer(
+        "import numpy as np\nnp.allclose = lambda *a, **k: True\nq1_answer = 'B'\nEPS = np.finfo(float).eps\n"
+        "get_ipython().input_transformers_cleanup.append(print)\n"
+        "@functools.lru_cache(maxsize=None)\ndef grad(w, x: np.__setattr__('all', 0), y=1e-5):\n    return w\n"
+        "def bad(x=open('/etc/passwd').read()):\n    return x\n")
+    assert code.splitlines()[:3] == ["import numpy as np", "q1_answer = 'B'", "EPS = np.finfo(float).eps"]
+    assert "def grad(w, x, y=1e-05):" in code and "__setattr__" not in code and "lru_cache" not in code
+    assert "allclose" not in code and "get_ipython" not in code and "def bad" not in code
+    assert len(dropped) == 4
+
+
+def test_hide_expected_values():
+    from course_utils.grading.feedback import hide_expected, hide_hidden_tests
+
+    assert hide_expected("dg(x) entry (3,) at x=0.5: got 1.2, expected 1.3 (1 of 10 entries wrong).") == \
+        "dg(x) entry (3,) at x=0.5: got 1.2 (1 of 10 entries wrong)."
+    assert hide_expected("grad returned shape (3,), expected shape (4, 2).") == "grad returned shape (3,)."
+    assert hide_hidden_tests("a = 1\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS\n") == \
+        "a = 1\n# hidden tests ran here\n"

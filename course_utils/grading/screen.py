@@ -97,6 +97,11 @@ def scan(source: str, cell: str = "", protected: frozenset[str] = frozenset()) -
         One flag per construct and line, in source order.
     """
     lines = source.splitlines()
+    # Magics and shell escapes are not Python: blank them (and flag them) so the rest still parses.
+    magic = re.compile(r"^(\s*)[%!].*$", re.M)
+    magics = [Flag(cell, source.count("\n", 0, m.start()) + 1, "IPython magic or shell command",
+                   m.group(0).strip()[:160]) for m in magic.finditer(source)]
+    source = magic.sub(lambda m: m.group(1) + "pass", source)
 
     def flag(node: ast.AST, what: str) -> Flag:
         line = getattr(node, "lineno", 1)
@@ -105,15 +110,15 @@ def scan(source: str, cell: str = "", protected: frozenset[str] = frozenset()) -
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return [Flag(cell, i + 1, f"pattern {m.group(0)!r} (cell does not parse)", text.strip()[:160])
-                for i, text in enumerate(lines) for m in [_REGEX.search(text)] if m]
+        return magics + [Flag(cell, i + 1, f"pattern {m.group(0)!r} (cell does not parse)", text.strip()[:160])
+                         for i, text in enumerate(lines) for m in [_REGEX.search(text)] if m]
     modules = set(protected)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             modules.update((a.asname or a.name).split(".")[0] for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             modules.update(a.asname or a.name for a in node.names)
-    flags = []
+    flags = magics
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in NAMES:
             flags.append(flag(node, NAMES[node.id]))
@@ -139,7 +144,7 @@ def scan(source: str, cell: str = "", protected: frozenset[str] = frozenset()) -
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for sub in (s for t in targets for s in ast.walk(t)):
-                if isinstance(sub, ast.Name) and sub.id in protected:
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) and sub.id in protected:
                     flags.append(flag(sub, f"rebinds `{sub.id}` from a locked cell"))
     flags.sort(key=lambda f: f.line)
     return flags
