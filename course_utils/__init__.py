@@ -5,6 +5,7 @@ The reference gradient checker (``numerical_gradient``, ``check_gradient``,
 package; it never holds the solution to an exercise.
 """
 from .checker import CheckResult, check_gradient, check_layer, numerical_gradient
+from .compare import gradient_table
 from .datasets import make_moons, make_spiral
 from .notebook import needs
 from .progress import progress
@@ -16,6 +17,7 @@ __all__ = [
     "check",
     "check_gradient",
     "check_layer",
+    "gradient_table",
     "numerical_gradient",
     "make_moons",
     "make_spiral",

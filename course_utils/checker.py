@@ -303,6 +303,32 @@ def _judge(a: np.ndarray, f0: float, fp: np.ndarray, fm: np.ndarray,
     return n, tol, kink, evaluations
 
 
+def _refine_kinks(f: Callable, f0: float, a: np.ndarray, work: np.ndarray, steps: np.ndarray,
+                  sigma: float, rtol: float, n: np.ndarray, tol: np.ndarray, kink: np.ndarray) -> int:
+    """Look again at the entries taken for kinks, with steps 16 and 256 times smaller.
+
+    A kink at ``x`` itself (ReLU at exactly 0) stays a kink at every step. But
+    ``f`` can also bend sharply at the scale of ``h`` without any kink, e.g. a
+    variance near 0 under a square root; at a smaller step it is smooth again,
+    and the entry is judged there instead of being skipped. Entries where
+    ``f`` does not move at the smaller step (quantised) stay skipped. Updates
+    ``n``, ``tol`` and ``kink`` in place; returns the evaluations spent.
+    """
+    evaluations = 0
+    for shrink in (16.0, 256.0):
+        idx = np.flatnonzero(kink)
+        if idx.size == 0:
+            break
+        small = steps[idx] / shrink
+        fp, fm, hp, hm = _perturbed_values(f, work, idx, small)
+        n_s, tol_s, kink_s, more = _judge(a[idx], f0, fp, fm, hp, hm, sigma, rtol,
+                                          lambda sub: _perturbed_values(f, work, idx[sub], 2 * small[sub]))
+        evaluations += 2 * idx.size + more
+        smooth = ~kink_s & ((fp != f0) | (fm != f0))
+        n[idx[smooth]], tol[idx[smooth]], kink[idx[smooth]] = n_s[smooth], tol_s[smooth], False
+    return evaluations
+
+
 def _require_finite(*values: np.ndarray) -> None:
     """Raise if ``f`` was not finite somewhere within the steps around ``x``."""
     for v in values:
@@ -535,6 +561,7 @@ def _check_full(f, f0, g, work, sigma, rtol, name, batch_size, hint) -> CheckRes
     n, tol, kink, extra = _judge(a, f0, fp, fm, hp, hm, sigma, rtol,
                                  lambda idx: _perturbed_values(f, work, idx, 2 * steps[idx]),
                                  lambda idx: _coarse_slopes(f, work, idx, f0, steps[idx]))
+    extra += _refine_kinks(f, f0, a, work, steps, sigma, rtol, n, tol, kink)
     shape = work.shape
     a_t = g.T.reshape(-1) if g.ndim == 2 and g.shape[0] == g.shape[1] else None
     result = _verdict(a, n, tol, kink, a_t, name, batch_size, hint,

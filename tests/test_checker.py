@@ -524,3 +524,23 @@ def test_property_mutated_compositions_fail_with_the_right_tag(seed, n, out_scal
     assert tags(result)[0] == tag, str(result)
     if bug == "entry":
         assert result.bad_indices == [(i, j)]
+
+
+def test_sharp_curvature_is_judged_not_skipped_as_a_kink():
+    # A variance near 0 under a square root bends sharply at the scale of the
+    # default step; that is no kink, so a 1% error there must still be caught.
+    rng = np.random.default_rng(1)
+    x, w = rng.normal(size=(8, 3)), rng.normal(size=(8, 3))
+    d = x - x.mean(0)
+
+    def f(v):
+        return float(np.sum(w * d / np.sqrt(v + 1e-5)))
+
+    def dvar(v):
+        return np.sum(w * d * -0.5 * (v + 1e-5) ** -1.5, axis=0)
+
+    v = np.array([1e-4, 1e-3, 2.0])
+    assert check_gradient(f, dvar, v).passed
+    wrong = check_gradient(f, lambda z: dvar(z) * np.array([1.01, 1.0, 1.0]), v)
+    assert not wrong.passed and wrong.diagnosis == "entries" and wrong.bad_indices == [(0,)]
+    assert not wrong.kink_indices
