@@ -8,7 +8,7 @@ from .checker import CheckResult, check_gradient, check_layer, numerical_gradien
 from .compare import gradient_table
 from .datasets import make_moons, make_spiral
 from .notebook import needs
-from .progress import progress
+from .progress_bar import progress
 from .selfcheck import check
 from . import plots, testing, widgets
 

@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 __all__ = [
     "OKABE_ITO",
@@ -46,6 +46,14 @@ OKABE_ITO = {
 _CYCLE = list(OKABE_ITO.values())
 _MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 _WIDTH = 7.0  # inches: the width of a notebook cell's output at 100 dpi
+# Smallest font size, in points, of the computational graph's edge labels.
+# Figures are shown at 100 dpi in a notebook, so points are what one reads.
+_LABEL_PT = 9.0
+# Only a graph too wide for its labels (many columns) goes below _LABEL_PT.
+_MIN_LABEL_PT = 7.0
+# Widest node box, as a fraction of the column spacing: the rest of the
+# column is the gap that holds the edge labels.
+_BOX_W = 0.58
 
 # The smallest error drawn on a log axis. An estimate that equals the exact
 # derivative to the last bit has error 0, which a log axis cannot show (it
@@ -132,7 +140,8 @@ def plot_graph(
     gradient of the loss with respect to the node, in vermillion); a node's
     operation (``"*"``, ``"tanh"``...) sits in an orange tab on the box's top
     edge. Each arrow is labelled with its local derivative
-    ``∂dst/∂src = ...`` (blue).
+    ``∂dst/∂src = ...`` (blue, at least 9 pt; on two lines when the gap
+    between the boxes is narrow). Each label's gid is ``"edge:src->dst"``.
 
     Parameters
     ----------
@@ -181,7 +190,7 @@ def plot_graph(
         ax = fig.add_axes((0.01, 0.4 / height, 0.98, 1 - 0.85 / height))
     fig = ax.figure
     ax.set_axis_off()
-    ax.set_xlim(min(xs) - 0.42, max(xs) + 0.42)
+    ax.set_xlim(min(xs) - (_BOX_W / 2 + 0.04), max(xs) + (_BOX_W / 2 + 0.04))  # boxes are at most _BOX_W wide
     ax.set_ylim(min(ys) - 0.55, max(ys) + 0.55)
     ax.set_title("Computational graph" if title is None else title, fontsize=12)
 
@@ -208,14 +217,17 @@ def plot_graph(
                                    bbox=dict(boxstyle="round,pad=0.2", fc="#FBEBC8",
                                              ec=OKABE_ITO["orange"], lw=1.2))
     texts = [*value_texts.values(), *grad_texts.values()]
-    for _ in range(2):  # measure, shrink once if too wide for a column
+    for attempt in range(3):  # measure, shrink if too wide for a column, measure again
         for t in [*texts, *badges.values()]:
             t.set_fontsize(fontsize)
         text_w = max(t.get_window_extent().width for t in texts)
         box_w = (text_w + 1.2 * fontsize) / px_per_unit_x
-        if box_w <= 0.62:
+        if box_w <= _BOX_W or fontsize <= 6.0 or attempt == 2:
             break
-        fontsize = max(6.0, fontsize * 0.62 / box_w)
+        fontsize = max(6.0, fontsize * _BOX_W / box_w)
+    # Edge labels are read at notebook width: at least _LABEL_PT points,
+    # whatever the node text shrank to.
+    label_size = max(_LABEL_PT, 0.9 * fontsize)
     line_h = max(t.get_window_extent().height for t in texts)
     # Room for the op badge, which sits astride the top edge like a tab.
     top_pad = 0.9 * line_h if badges else 0.0
@@ -240,14 +252,26 @@ def plot_graph(
                     arrowprops=dict(arrowstyle="-|>", color="#444444", lw=1.3, shrinkA=0, shrinkB=1,
                                     mutation_scale=12))
         if local is not None:
-            label = ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2,
-                            f"∂{dst}/∂{src} = {_fmt(local, digits)}", ha="center", va="center",
-                            fontsize=0.85 * fontsize, color=OKABE_ITO["blue"], zorder=6,
+            mid = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+            rise = abs(end[1] - start[1]) * px_per_unit_y
+            label = ax.text(*mid, f"∂{dst}/∂{src} = {_fmt(local, digits)}", ha="center", va="center",
+                            fontsize=label_size, color=OKABE_ITO["blue"], zorder=6, gid=f"edge:{src}->{dst}",
                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
-            # A label wider than the gap it sits in would cover the boxes:
-            # break it after the partial derivative.
-            if label.get_window_extent().width > 0.75 * (end[0] - start[0]) * px_per_unit_x:
+            # The gap between the boxes, less the label's white pad and a
+            # little air on each side: a wider label would cover the boxes.
+            # Break it after the partial derivative; if even that is too wide
+            # (very wide graphs only), shrink it to fit.
+            room = (end[0] - start[0]) * px_per_unit_x - 1.2 * label_size * fig.dpi / 72
+            if label.get_window_extent().width > room:
                 label.set_text(f"∂{dst}/∂{src}\n= {_fmt(local, digits)}")
+                width = label.get_window_extent().width
+                if width > room > 0:
+                    label.set_fontsize(max(_MIN_LABEL_PT, label.get_fontsize() * room / width))
+            # On a (nearly) level arrow the label would hide the whole arrow:
+            # set it just above the line instead.
+            if rise < label.get_window_extent().height:
+                label.set_va("bottom")
+                label.set_transform(ax.transData + ScaledTranslation(0, 3 / 72, fig.dpi_scale_trans))
 
     key = [
         Line2D([], [], ls="none", marker="s", ms=8, mfc="#E4F2FB", mec=OKABE_ITO["sky"], label="name = value (forward)"),
@@ -255,7 +279,7 @@ def plot_graph(
         Line2D([], [], ls="none", marker="s", ms=8, color=OKABE_ITO["blue"], label="∂dst/∂src: local derivative"),
     ]
     ax.legend(handles=key, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False,
-              fontsize=8.5, handletextpad=0.3, columnspacing=1.2)
+              fontsize=_LABEL_PT, handletextpad=0.3, columnspacing=1.2)
     return fig
 
 
@@ -268,6 +292,7 @@ def plot_step_error(
     best: Mapping[str, float] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    ylabel: str | None = None,
 ) -> Figure:
     """Plot the error of derivative estimates against the step size, log-log.
 
@@ -291,6 +316,9 @@ def plot_step_error(
         Where to draw; a new figure when None.
     title : str, optional
         Axes title.
+    ylabel : str, optional
+        Label of the error axis; default ``"absolute error |estimate − exact|"``.
+        Say what ``errors`` holds, e.g. ``"median relative error"``.
 
     Returns
     -------
@@ -379,7 +407,7 @@ def plot_step_error(
         ax.text(0.99, 0.01, f"errors of exactly 0 are drawn at {ERROR_FLOOR:.0e}", transform=ax.transAxes,
                 fontsize=8, color="#555555", ha="right", va="bottom")
     ax.set_xlabel("step size h")
-    ax.set_ylabel("absolute error |estimate − exact|")
+    ax.set_ylabel("absolute error |estimate − exact|" if ylabel is None else ylabel)
     ax.set_title("Error of a derivative estimate against the step size" if title is None else title)
     ax.grid(True, which="major", color="#dddddd", lw=0.6)
     # Lower left is empty for V-shaped curves: round-off error is large there.
@@ -536,6 +564,8 @@ def plot_decision_boundary(
     Returns
     -------
     Figure
+        The class legend sits outside the axes, to the right, so it never
+        hides data points.
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
@@ -563,7 +593,10 @@ def plot_decision_boundary(
     index = np.searchsorted(classes, grid_labels).reshape(gx.shape)  # label -> colour slot
     colors = [_CYCLE[i % len(_CYCLE)] for i in range(len(classes))]
 
-    fig, ax = _new_axes(ax, (_WIDTH * 0.75, 4.6))
+    if ax is None:
+        # Constrained layout keeps the legend, outside the axes, in the figure.
+        fig, ax = plt.subplots(figsize=(_WIDTH * 0.85, 4.6), layout="constrained")
+    fig = ax.figure
     levels = np.arange(len(classes) + 1) - 0.5
     ax.contourf(gx, gy, index, levels=levels, colors=colors, alpha=0.25)
     if len(classes) > 1:
@@ -579,5 +612,8 @@ def plot_decision_boundary(
     ax.set_ylabel("$x_2$")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
-    ax.legend(loc="best", fontsize=9, framealpha=0.9)
+    # Data such as a spiral fills every corner: any legend inside the axes
+    # would hide points, so it sits outside, to the right.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=9, frameon=False,
+              handletextpad=0.3)
     return fig

@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 from matplotlib.contour import ContourSet  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from course_utils import plots  # noqa: E402
+from course_utils import make_spiral, plots  # noqa: E402
 
 # Seed 004: z = w*x + b (split as m = w*x, z = m + b), h = tanh(z), dL/dh = 0.4.
 NODES = {
@@ -83,6 +83,44 @@ def test_graph_draws_on_a_given_axes():
     assert plots.plot_graph(NODES, EDGES, ax=ax) is fig
 
 
+# The graphs of notebooks 01 and 05: given positions, a node named "w*x".
+_W, _X, _B, _DH = 0.5, 2.0, -0.5, 0.4
+_H = float(np.tanh(_W * _X + _B))
+_DZ = _DH * (1 - _H**2)
+NOTEBOOK_GRAPHS = [
+    ({"w": {"value": _W, "grad": _DZ * _X, "pos": (0, 1)}, "x": {"value": _X, "grad": _DZ * _W, "pos": (0, 0)},
+      "b": {"value": _B, "grad": _DZ, "pos": (1, -1)}, "wx": {"value": 1.0, "grad": _DZ, "op": "*", "pos": (1, 0.5)},
+      "z": {"value": 0.5, "grad": _DZ, "op": "+", "pos": (2, 0)}, "h": {"value": _H, "grad": _DH, "op": "tanh", "pos": (3, 0)}},
+     [("w", "wx", _X), ("x", "wx", _W), ("wx", "z", 1.0), ("b", "z", 1.0), ("z", "h", 1 - _H**2)]),
+    ({"w": {"value": _W, "grad": _DZ * _X, "pos": (0, 0)}, "x": {"value": _X, "grad": _DZ * _W, "pos": (0, 1)},
+      "b": {"value": _B, "grad": _DZ, "pos": (1, 2)}, "w*x": {"value": 1.0, "grad": _DZ, "op": "*", "pos": (1, 0.5)},
+      "z": {"value": 0.5, "grad": _DZ, "op": "+", "pos": (2, 1)}, "h": {"value": _H, "grad": _DH, "op": "tanh", "pos": (3, 1)}},
+     [("w", "w*x", _X), ("x", "w*x", _W), ("w*x", "z", 1.0), ("b", "z", 1.0), ("z", "h", 1 - _H**2)]),
+    (NODES, EDGES),
+]
+
+
+@pytest.mark.parametrize("nodes, edges", NOTEBOOK_GRAPHS, ids=["notebook 01", "notebook 05", "auto layout"])
+def test_graph_edge_labels_are_readable_and_clear_of_boxes_and_each_other(nodes, edges):
+    with plt.rc_context({"figure.dpi": 100}):  # the notebook's inline backend: points as shown
+        fig = plots.plot_graph(nodes, edges)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if (t.get_gid() or "").startswith("edge:")]
+    assert len(labels) == len(edges)
+    assert min(t.get_fontsize() for t in labels) >= 9.0
+    boxes = [patch.get_window_extent(renderer) for patch in ax.patches]
+    assert len(boxes) == len(nodes)
+    extents = [t.get_bbox_patch().get_window_extent(renderer) for t in labels]  # with the white pad
+    for label, extent in zip(labels, extents):
+        for box in boxes:
+            assert not extent.overlaps(box), f"{label.get_gid()} label covers a node box"
+    for i, a in enumerate(extents):
+        for j in range(i):
+            assert not a.overlaps(extents[j]), f"{labels[i].get_gid()} and {labels[j].get_gid()} labels overlap"
+
+
 @pytest.mark.parametrize("edges, message", [
     ([("w", "q", 1.0)], "unknown node 'q'"),
     ([("w", "m", 1.0), ("m", "w", 1.0)], "cycle"),
@@ -109,6 +147,13 @@ def test_step_error_log_log_with_labels_and_one_curve_per_estimator():
     labels = [line.get_label() for line in ax.get_lines()]
     assert "forward difference" in labels and "central difference" in labels
     assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"forward difference", "central difference"}
+
+
+def test_step_error_ylabel_says_what_the_errors_are():
+    fig = plots.plot_step_error(HS, {"central difference": CENTRAL})
+    assert fig.axes[0].get_ylabel() == "absolute error |estimate − exact|"
+    fig = plots.plot_step_error(HS, {"central difference": CENTRAL}, ylabel="median relative error")
+    assert fig.axes[0].get_ylabel() == "median relative error"
 
 
 def test_step_error_marks_each_minimum():
@@ -243,6 +288,18 @@ def test_decision_boundary_regions_points_and_accuracy():
     assert sorted(len(s.get_offsets()) for s in scatters) == [1, 3]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
     assert ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_decision_boundary_legend_sits_outside_the_axes():
+    # A spiral's points reach every corner: a legend inside would hide some.
+    X, y = make_spiral(n_per_class=50, n_classes=3, noise=0.2, seed=0)
+    fig = plots.plot_decision_boundary(lambda p: np.zeros(len(p), int), X, y, resolution=20)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend, frame = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend.x0 >= frame.x1 and not legend.overlaps(frame)
+    assert fig.get_window_extent(renderer).contains(legend.x1 - 1, legend.y0 + 1)  # and inside the figure
 
 
 def test_decision_boundary_accepts_scores():

@@ -1,5 +1,5 @@
-"""course_utils.progress: same items back, short plain-text report outside a notebook."""
-from course_utils.progress import progress
+"""course_utils.progress_bar: same items back, short plain-text report outside a notebook."""
+from course_utils.progress_bar import progress
 
 
 def test_yields_every_item_in_order():
@@ -26,7 +26,7 @@ def test_unknown_total_reports_powers_of_ten(capsys):
 
 def test_widget_bar_counts_to_total(monkeypatch):
     import ipywidgets
-    import course_utils.progress as module
+    import course_utils.progress_bar as module
 
     shown = []
     monkeypatch.setattr(module, "_in_notebook", lambda: True)

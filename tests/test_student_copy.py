@@ -108,5 +108,5 @@ def test_real_course_exports_clean(tmp_path):
     released = {p.relative_to(REPO) for p in (REPO / "release").glob("*/*.ipynb")}
     assert {p.relative_to(dest) for p in (dest / "release").glob("*/*.ipynb")} == released
     # A student's environment imports the package without the TA tools.
-    probe = "import course_utils, course_utils.selfcheck, course_utils.progress"
+    probe = "import course_utils, course_utils.selfcheck, course_utils.progress_bar"
     subprocess.run([sys.executable, "-c", probe], cwd=dest, check=True, env={"PYTHONPATH": str(dest)})

@@ -177,7 +177,7 @@ def export_csv(course: Course, output: Path, assignments: list[str]) -> tuple[in
             for a in assignments:
                 cols, points, scores = per_assignment[a]
                 got = scores[student]
-                reasons = attention.get(a, {}).get(student, [])
+                reasons = list(attention.get(a, {}).get(student, []))
                 if got is None:
                     submitted = (course.root / "submitted" / student / a).is_dir()
                     reasons = ["not graded" if submitted else "no submission", *reasons]
