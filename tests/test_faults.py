@@ -18,7 +18,6 @@ import nbgrading as ng
 ASSIGNMENT = "01_chain_rule"
 TIMEOUT = 5
 
-pytestmark = pytest.mark.skipif(ASSIGNMENT not in ng.ASSIGNMENTS, reason=f"{ASSIGNMENT} is not written yet")
 
 LOOP = "def df(x):\n    while True:\n        pass\n"
 EXIT = "import os\nos._exit(1)\n"

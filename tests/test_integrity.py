@@ -27,7 +27,6 @@ UNFLAGGED = {"finite_difference", "hardcoded_visible"}
 # Only the sandbox keeps these from reading the course directory.
 NEED_SANDBOX = {"read_gradebook", "read_source"}
 
-pytestmark = pytest.mark.skipif(ASSIGNMENT not in ng.ASSIGNMENTS, reason=f"{ASSIGNMENT} is not written yet")
 
 
 def cheat_submission(name: str, course: Path):
