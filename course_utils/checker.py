@@ -709,6 +709,46 @@ def _diagnose(a, n, tol, a_t, all_zero, name, batch_size):
     return [], "", None
 
 
+def diagnose(actual: np.ndarray, expected: np.ndarray, tol: np.ndarray | float, *,
+             name: str = "grad", batch_size: int | None = None) -> tuple[str | None, str]:
+    """Recognise a zero, sign, scale or transpose bug against a known true value.
+
+    The same diagnosis as :func:`check_gradient`'s, for tests that know the
+    exact answer instead of a numerical one.
+
+    Parameters
+    ----------
+    actual : np.ndarray
+        What the student's function returned, shape of ``expected``.
+    expected : np.ndarray
+        The true value.
+    tol : np.ndarray or float
+        Allowed ``|actual - expected|``, per entry or for all.
+    name : str
+        How to call the value in the advice.
+    batch_size : int, optional
+        N, to recognise a missing or extra average over the batch.
+
+    Returns
+    -------
+    tags : str or None
+        Comma-separated tags (``zero``, ``sign``, ``scale:K``, ``transpose``),
+        None when no such pattern fits.
+    advice : str
+        One sentence a student can act on, empty when ``tags`` is None.
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    a, e = actual.reshape(-1), expected.reshape(-1)
+    tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), expected.shape).reshape(-1)
+    square = actual.ndim == 2 and actual.shape[0] == actual.shape[1]
+    all_zero = not np.any(a) and bool(np.any(np.abs(e) > tol))
+    tags, advice, _ = _diagnose(a, e, tol, actual.T.reshape(-1) if square else None, all_zero, name, batch_size)
+    if not tags or tags == ["mismatch"]:
+        return None, ""
+    return ", ".join(tags), advice
+
+
 def _fit_scale(a: np.ndarray, n: np.ndarray, tol: np.ndarray) -> float | None:
     """Least-squares K with ``a ~ K n``, or None if ``a`` is not a multiple of ``n``."""
     nn = float(n @ n)

@@ -10,6 +10,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from .checker import diagnose
+
 # Two analytic formulas for the same derivative agree to a few ulps; a
 # central difference with h = 1e-5 is off by ~1e-10 relative at best, and far
 # worse at large inputs. 1e-11 separates the two.
@@ -87,7 +89,8 @@ def assert_close(
     expected = np.asarray(expected, dtype=np.float64)
     actual = as_float_array(actual, name, expected.shape)
     scale = 1e-3 * float(np.max(np.abs(expected), initial=0.0))
-    excess = np.abs(actual - expected) - (atol + rtol * (np.abs(expected) + scale))
+    tol = atol + rtol * (np.abs(expected) + scale)
+    excess = np.abs(actual - expected) - tol
     if np.all(excess <= 0):
         return
     worst = np.unravel_index(int(np.argmax(excess)), expected.shape) if expected.ndim else ()
@@ -97,9 +100,11 @@ def assert_close(
         where = " at " + ", ".join(parts)
     entry = f" entry {tuple(int(i) for i in worst)}" if worst else ""
     count = int(np.sum(excess > 0))
+    tags, advice = diagnose(actual, expected, tol, name=name)
+    diagnosis = f" Diagnosis [{tags}]: {advice}." if tags else ""
     raise AssertionError(
         f"{name}{entry}{where}: got {float(actual[worst])!r}, expected {float(expected[worst])!r} "
-        f"({count} of {expected.size} entries wrong)."
+        f"({count} of {expected.size} entries wrong).{diagnosis}"
     )
 
 

@@ -34,3 +34,18 @@ def test_in_place_changes_are_caught():
     assert_unchanged(before.copy(), before, "x")
     with pytest.raises(AssertionError, match="changed its argument `x` in place"):
         assert_unchanged(before + 1, before, "x")
+
+
+@pytest.mark.parametrize("factor, tag, words", [(-1.0, "sign", "wrong sign"), (0.5, "scale:0.5", "factor 2"),
+                                                (0.0, "zero", "all zeros")])
+def test_a_failure_says_what_kind_of_wrong(factor, tag, words):
+    x = np.linspace(-1, 1, 7)
+    with pytest.raises(AssertionError, match=rf"Diagnosis \[{tag}\]: .*{words}"):
+        assert_close(factor * np.cos(x), np.cos(x), "dsin(x)")
+
+
+def test_no_diagnosis_for_an_unrecognisable_error():
+    x = np.linspace(-1, 1, 7)
+    with pytest.raises(AssertionError) as error:
+        assert_close(np.cos(x) + x ** 3, np.cos(x), "dsin(x)")
+    assert "Diagnosis" not in str(error.value)
