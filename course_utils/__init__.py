@@ -7,10 +7,14 @@ package; it never holds the solution to an exercise.
 from .checker import CheckResult, check_gradient, check_layer, numerical_gradient
 from .compare import gradient_table
 from .datasets import make_moons, make_spiral
-from .notebook import needs
+from .notebook import install_error_messages, needs
 from .progress_bar import progress
 from .selfcheck import check
 from . import plots, testing, widgets
+
+# In a notebook: one line for a stub's NotImplementedError, the call and the
+# diagnosis for a failed check (course_utils.notebook explains).
+install_error_messages()
 
 __all__ = [
     "CheckResult",
