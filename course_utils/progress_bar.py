@@ -22,7 +22,8 @@ def progress(iterable: Iterable[T], total: int | None = None, desc: str = "") ->
     """Yield the items of ``iterable`` while showing how far along it is.
 
     In a Jupyter notebook this is a progress bar widget with a ``done/total``
-    label; elsewhere (a terminal, nbgrader's autograder without a widget
+    label, shown once the first item is done (so a loop that fails at once
+    leaves no empty bar); elsewhere (a terminal, nbgrader's autograder without a widget
     front end) it prints a plain-text line about ten times in all, so logs
     stay short.
 
@@ -63,14 +64,17 @@ def _widget_progress(iterable: Iterable[T], total: int | None, label: str) -> It
 
     # Without a known total the bar cannot fill; the label still counts.
     bar = widgets.IntProgress(value=0, min=0, max=max(total or 1, 1))
-    text = widgets.Label(value=f"{label}0/{total if total is not None else '?'}")
-    display(widgets.HBox([bar, text]))
+    text = widgets.Label()
     done = 0
     for item in iterable:
         yield item
         done += 1
         bar.value = min(done, bar.max)
         text.value = f"{label}{done}/{total if total is not None else '?'}"
+        # Shown once the first item is done: a loop whose first step fails
+        # (an exercise not written yet) leaves no empty "0/66" bar behind.
+        if done == 1:
+            display(widgets.HBox([bar, text]))
     bar.bar_style = "success"
 
 

@@ -37,3 +37,19 @@ def test_widget_bar_counts_to_total(monkeypatch):
     assert isinstance(bar, ipywidgets.IntProgress)
     assert (bar.value, bar.max) == (7, 7)
     assert label.value == "steps: 7/7"
+
+
+def test_widget_bar_appears_only_once_work_is_done(monkeypatch):
+    import course_utils.progress_bar as module
+
+    shown = []
+    monkeypatch.setattr(module, "_in_notebook", lambda: True)
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    steps = progress(range(66), desc="forward difference")
+    next(steps)
+    assert shown == []          # the first step is still running: nothing to show yet
+    try:
+        steps.throw(NotImplementedError)   # the loop body fails, as a stub would
+    except NotImplementedError:
+        pass
+    assert shown == []
