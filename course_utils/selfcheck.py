@@ -1,7 +1,8 @@
 """Self-check for one exercise: randomized public checks, explained in words.
 
-``check(grad, loss=loss)`` tries the student's ``grad`` at random points and
-returns a :class:`Report` that prints one line per check, for instance::
+``course_utils.check(grad, loss=loss)`` tries the student's ``grad`` at
+random points and returns a :class:`Report`, one line per check (shown as the
+cell's value in a notebook, printed when called from a script)::
 
     check(grad): 1 of 2 checks failed
     ✓ grad(w, x, y) returns an array of w's shape for arrays w, x, y
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import html
+import sys
 import traceback
 import warnings
 from collections.abc import Callable
@@ -812,14 +814,15 @@ def check(function: Callable, *, seed: int | None = None, **related: Callable) -
     Returns
     -------
     Report
-        Prints (and renders in Jupyter) one line per check; ``report.passed``
-        is True when every check passed.
+        One line per check; ``report.passed`` is True when every check
+        passed. A notebook or the Python prompt shows it as the call's value;
+        in a script ``check`` prints it too.
 
     Examples
     --------
     In a notebook, after defining ``grad`` and ``loss``:
 
-    >>> check(grad, loss=loss)  # doctest: +SKIP
+    >>> course_utils.check(grad, loss=loss)  # doctest: +SKIP
     check(grad): all 2 checks passed
     ✓ grad(w, x, y) returns an array of w's shape for arrays w, x, y
     ✓ grad matches a central difference of your loss in w at 50 random points
@@ -842,4 +845,12 @@ def check(function: Callable, *, seed: int | None = None, **related: Callable) -
         run.line(False, f"{_culprit(error)} is not implemented yet (it raises NotImplementedError)")
     except Exception as error:  # the student's code failed: say where and how, as a check
         run.line(False, f"{_culprit(error)} raised {type(error).__name__}: {error}")
+    if not _value_is_shown():
+        print(run.report)
     return run.report
+
+
+def _value_is_shown() -> bool:
+    """True in IPython, Jupyter and the Python prompt, which show a call's value; False in a script."""
+    ipython = sys.modules.get("IPython")  # loaded whenever we run inside IPython
+    return hasattr(sys, "ps1") or (ipython is not None and ipython.get_ipython() is not None)

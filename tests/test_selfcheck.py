@@ -408,3 +408,15 @@ def _course_solutions():
 def test_the_courses_own_solutions_pass(assignment, name):
     report = check(_solution_namespace(assignment)[name], seed=0)
     assert report.passed, str(report)
+
+
+def test_check_prints_its_report_from_a_script(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "mine.py"
+    script.write_text("import course_utils\n\ndef loss(w, x, y):\n    return (w * x - y) ** 2\n\n"
+                      "def grad(w, x, y):\n    return -2 * (w * x - y) * x\n\n"
+                      "course_utils.check(grad, loss=loss, seed=0)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("check(grad): 1 of 2 checks failed\n✓ ") and "wrong sign" in out
