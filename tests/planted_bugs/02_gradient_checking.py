@@ -1,9 +1,9 @@
 """Planted bugs of 02_gradient_checking: the mistakes students really make.
 
 Each must score 0 in exactly the graded cells of `loses` and full points
-everywhere else (tests/test_assignments.py). gradient_check is graded with
-reference helpers, so bugs in numerical_gradient / relative_error cost only
-their own cells.
+everywhere else (tests/test_assignments.py). gradient_check runs the
+student's own numerical_gradient and relative_error, and its tests accept any
+error consistent with them, so bugs in those helpers cost only their own cells.
 """
 
 BUGS = [
