@@ -15,7 +15,7 @@ from course_utils.testing import as_float_array, assert_close, assert_finite_dif
 
 # Graded from the answer cells' text, never run; each must be exactly a str.
 ANSWERS = {"q1_answer": str, "q2_answer": str, "q3_answer": str, "q4_answer": str}
-_KEY = {"q1_answer": "B", "q2_answer": "A", "q3_answer": "C", "q4_answer": "D"}
+_KEY = {"q1_answer": "D", "q2_answer": "B", "q3_answer": "D", "q4_answer": "A"}
 
 
 # --------------------------------------------------------------------------- references
@@ -324,13 +324,3 @@ def test_q3(nb):
 def test_q4(nb):
     assert _answer(nb, "q4_answer") == _KEY["q4_answer"], "Q4: not the right answer."
 
-
-# Step-1 compatibility: the notebook still has one softmax CE cell and one quiz cell.
-def test_softmax_ce(nb):
-    test_softmax_ce_loss(nb)
-    test_softmax_ce_grad(nb)
-
-
-def test_quiz(nb):
-    for name in ["q1_answer", "q2_answer", "q3_answer", "q4_answer"]:
-        assert _answer(nb, name) == _KEY[name], "at least one quiz answer is wrong."
