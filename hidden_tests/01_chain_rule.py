@@ -9,8 +9,8 @@ import numpy as np
 from course_utils.testing import as_float_array, assert_close, assert_finite_difference, assert_unchanged
 
 # Graded as literals read from the answer cells' text, never run.
-ANSWERS = {"q1_answer": str, "q2_answer": str, "q3_answer": str, "q4_answer": str, "q5_answer": str}
-_KEYS = {"q1_answer": "B", "q2_answer": "C", "q3_answer": "B", "q4_answer": "C", "q5_answer": "B"}
+ANSWERS = {"q2_answer": str, "q4_answer": str}
+_KEYS = {"q2_answer": "D", "q4_answer": "A"}
 
 
 # ---------------------------------------------------------------- references
@@ -79,13 +79,14 @@ def _elementwise_derivative(nb_fn, name, ref_f, ref_df, seed, x_random, x_big, x
         assert_close(nb_fn(v), ref_df(v), f"{name}({v})")
 
 
-def _tanh_call(nb, args, shape, label):
-    """Call the student's tanh_neuron_backward, check the format and that no input changed."""
+def _tanh_call(nb, args, shape, label, which=("dz", "dw", "dx", "db")):
+    """Call the student's tanh_neuron_backward, check the format of the gradients `which` and that no input changed."""
     copies = _copies(*args)
     out = nb.tanh_neuron_backward(*args)
     _check_unchanged(args, copies, ("w", "x", "b", "dh"))
     assert isinstance(out, tuple) and len(out) == 4, "return the tuple (dz, dw, dx, db)"
-    return tuple(as_float_array(o, f"{n} {label}", shape) for o, n in zip(out, ("dz", "dw", "dx", "db")))
+    return tuple(as_float_array(o, f"{n} {label}", shape) if n in which else o
+                 for o, n in zip(out, ("dz", "dw", "dx", "db")))
 
 
 def _tanh_cases(seed):
@@ -179,18 +180,6 @@ def _answer(nb, name):
     return value.strip().upper()
 
 
-def test_q1(nb):
-    assert _answer(nb, "q1_answer") == _KEYS["q1_answer"], "Q1: not the right answer."
-
-
-def test_q3(nb):
-    assert _answer(nb, "q3_answer") == _KEYS["q3_answer"], "Q3: not the right answer."
-
-
-def test_q5(nb):
-    assert _answer(nb, "q5_answer") == _KEYS["q5_answer"], "Q5: not the right answer."
-
-
 def test_q2(nb):
     assert _answer(nb, "q2_answer") == _KEYS["q2_answer"], "Q2: not the right answer."
 
@@ -199,21 +188,16 @@ def test_q4(nb):
     assert _answer(nb, "q4_answer") == _KEYS["q4_answer"], "Q4: not the right answer."
 
 
-def test_tanh_neuron_backward_dz(nb):
+def test_tanh_neuron_backward(nb):
     """dz = dL/dz, through tanh: against the exact derivative and a central difference of tanh."""
     for args, shape, label in _tanh_cases(1006):
-        dz = _tanh_call(nb, args, shape, label)[0]
+        dz = _tanh_call(nb, args, shape, label, which=("dz",))[0]
         assert_close(dz, np.broadcast_to(_tanh_neuron(*args)[0], shape), f"dz of tanh_neuron_backward {label}")
     rng = np.random.default_rng(1016)
     w, x, b = rng.normal(0.0, 1.0, (3, 100))
     dh = rng.normal(0.0, 2.0, 100)
-    dz = _tanh_call(nb, (w, x, b, dh), (100,), "at random points")[0]
+    dz = _tanh_call(nb, (w, x, b, dh), (100,), "at random points", which=("dz",))[0]
     assert_finite_difference(dz, lambda z: dh * np.tanh(z), w * x + b, "dz")
-
-
-def test_tanh_neuron_backward(nb):  # step 1: one cell for all four gradients
-    test_tanh_neuron_backward_dz(nb)
-    test_tanh_linear_step(nb)
 
 
 def test_tanh_linear_step(nb):
