@@ -11,21 +11,21 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 # Wait up to 60 s for a lock instead of aborting when two commands share the gradebook.
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db") + "?timeout=60"
 
-# What students see in place of a solution.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+# What students see in place of a solution: a stub whose message the notebooks turn into
+# "`loss` is not written yet: write it in its cell above, then run this cell again."
+c.ClearSolutions.code_stub = {"python": '# YOUR CODE HERE\nraise NotImplementedError("not written yet")'}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Seconds per cell. A cell stuck in an infinite loop is interrupted and
-# fails on its own; the rest of the notebook still runs and is graded.
+# Seconds per cell. A student cell stuck in a loop is interrupted and fails on its own;
+# a graded test cell gets the same time for all of its calls into the student's code.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 
 # A test cell deleted from a submission is put back from the gradebook.
 c.OverwriteCells.add_missing_cells = True
 
-# nbgrader scores a test cell 0 when anything is written to stderr. Our tests
-# fail only by raising, so a warning printed by a correct answer (a NumPy
-# RuntimeWarning, a deprecation notice) must not cost points.
+# nbgrader scores a test cell 0 when anything is written to stderr. Our verdicts fail only
+# by an error output, so a warning printed by a correct answer must not cost points.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
 
@@ -33,24 +33,43 @@ c.IgnorePattern.pattern = r"[\s\S]"
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
 
-# Grading that a submission cannot game (course_utils/grading explains each
-# step). nbgrader's own preprocessors stay; ours are added around them, and
-# Execute becomes SafeExecute (sandboxed kernel; a dead kernel scores 0).
+# Grading that a submission cannot game; course_utils/grading/THREAT_MODEL.md explains each step.
+# Student cells run in a bubblewrap sandbox; graded test cells and the hidden tests
+# (hidden_tests/<assignment>.py) run in this process, against proxies of the student's
+# functions (JudgedExecute). Classes are named by import string so that the formgrader
+# can show and serialise this configuration.
 from nbgrader.converters import Autograde  # noqa: E402
-from nbgrader.preprocessors import Execute, GetGrades, IgnorePattern, SaveAutoGrades  # noqa: E402
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from course_utils.grading import (  # noqa: E402
-    CapOutputBytes, CleanRoom, HideHiddenTests, IntegrityReport, IntegrityScreen, SafeExecute,
-)
+from course_utils.grading.feedback import TEMPLATES  # noqa: E402
+from course_utils.grading.safefs import refuse_links  # noqa: E402
 
-_sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
+refuse_links()  # never read or copy a symlink a submission planted
+
+
+def _name(cls):
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+_G = "course_utils.grading."
+_sanitize = [_name(p) for p in Autograde.class_traits()["sanitize_preprocessors"].default()]
 # The screen looks at the submission as handed in, before nbgrader repairs it.
-c.Autograde.sanitize_preprocessors = [_sanitize[0], IntegrityScreen, *_sanitize[1:]]
-_autograde = [SafeExecute if p is Execute else p for p in Autograde.class_traits()["autograde_preprocessors"].default()]
-_autograde.insert(_autograde.index(IgnorePattern), CapOutputBytes)
-_autograde.insert(_autograde.index(SaveAutoGrades), CleanRoom)
-c.Autograde.autograde_preprocessors = [*_autograde, IntegrityReport]
-c.CleanRoom.timeout = c.Execute.timeout
+c.Autograde.sanitize_preprocessors = [_sanitize[0], _G + "screen.IntegrityScreen", *_sanitize[1:]]
+_autograde = []
+for _p in map(_name, Autograde.class_traits()["autograde_preprocessors"].default()):
+    if _p.endswith(".Execute"):
+        _p = _G + "execute.JudgedExecute"
+    if _p.endswith(".IgnorePattern"):
+        _autograde.append(_G + "outputs.CapOutputBytes")
+    if _p.endswith(".SaveAutoGrades"):
+        _autograde.append(_G + "feedback.SafeNotebook")  # the formgrader shows this cleaned copy
+    _autograde.append(_p)
+c.Autograde.autograde_preprocessors = [*_autograde, _G + "report.IntegrityReport"]
 c.CapOutputBytes.max_bytes = 100_000
 
-c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+# Feedback: cleaned again, rendered with a Content Security Policy that allows no script.
+c.GenerateFeedback.preprocessors = [_G + "feedback.SafeNotebook", "nbgrader.preprocessors.GetGrades",
+                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+c.HTMLExporter.template_name = "bbh_feedback"
+c.HTMLExporter.extra_template_basedirs = [
+    TEMPLATES,
+    os.path.join(os.path.dirname(__import__("nbgrader").__file__), "server_extensions", "formgrader", "templates"),
+]

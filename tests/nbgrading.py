@@ -136,6 +136,8 @@ def make_course(root: Path, assignment: str) -> Path:
     course.mkdir()
     shutil.copy(REPO / "nbgrader_config.py", course)
     shutil.copytree(SOURCE / assignment, course / "source" / assignment)
+    (course / "hidden_tests").mkdir()
+    shutil.copy(REPO / "hidden_tests" / f"{assignment}.py", course / "hidden_tests")
     nbgrader(course, "generate_assignment", assignment, "--force")
     return course
 

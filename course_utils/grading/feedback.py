@@ -1,91 +1,102 @@
-"""Feedback that says what failed without giving the hidden tests away.
+"""Notebooks that are safe to open: no script, no event handler, no remote load.
 
-nbgrader's feedback HTML shows the autograded notebook as it is: hidden
-test code, full tracebacks (with the test's lines and reference values) and
-``expected ...`` values. :class:`HideHiddenTests` (first in
-``c.GenerateFeedback.preprocessors``) rewrites the notebook before it is
-rendered:
+A submission's outputs and markdown are the student's to write: a
+``<script>`` in an HTML output or an ``<img onerror>`` in a markdown cell
+would run in the TA's formgrader and in the feedback a student opens.
+:class:`SafeNotebook` cleans the autograded notebook itself (the
+formgrader renders that copy) and again before feedback is rendered:
 
-- the ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` region of
-  every cell becomes ``# hidden tests ran here``;
-- every error is reduced to its last line, ``Name: message``, with
-  ``expected ...`` fragments removed;
-- any output that quotes a line of the hidden tests (read from the cell
-  history by a cheat, say) is withheld.
+- outputs keep only ``text/plain``, PNG and JPEG; HTML, JavaScript, SVG
+  and widget views become a plain-text note (their ``text/plain``
+  fallback when they have one);
+- markdown is cleaned with bleach: an allow-list of tags, no attributes
+  but ``href`` (http, https, mailto, ``#``) and ``src`` of ``data:`` images;
+  markdown images that point elsewhere become their alt text;
+- attachments other than PNG and JPEG are dropped.
+
+The feedback template (``templates/bbh_feedback``) adds a Content Security
+Policy with ``script-src 'none'`` and no remote sources, names each graded
+cell by its exercise in the contents, and styles tables.
+
+Hidden tests never enter a notebook (``course_utils/grading/verdict.py``),
+so there is nothing of them to hide; the verdict messages carry no hidden
+expected value.
 """
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import bleach
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-HIDDEN = re.compile(r"^([ \t]*)### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*", re.S | re.M)
-# "..., expected 1.5 (2 of 10 entries wrong)." / "..., expected shape (3,)." / "expected: [1, 2]"
-EXPECTED = re.compile(r",?\s*\bexpected\b:?\s*(?:shape\s*)?(?:\([^)]*\)|\[[^\]]*\]|[^\s,;(]+?)(?=[\s,;(]|\.?$)",
-                      re.I | re.M)
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TEMPLATES = str(Path(__file__).parent / "templates")
+SAFE_MIME = ("text/plain", "image/png", "image/jpeg")
+TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
+        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span",
+        "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul"}
+ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt"], "td": ["align"], "th": ["align"]}
+PROTOCOLS = {"http", "https", "mailto", "data"}
+# ![alt](url "title") whose url is not a data: URI
+REMOTE_IMAGE = re.compile(r"!\[([^\]]*)\]\((?!\s*data:image/(?:png|jpeg);)[^)]*\)")
 
 
-def hide_expected(message: str) -> str:
-    """`message` with every ``expected <value>`` fragment removed.
+# [text](javascript:...) in markdown syntax, which the markdown renderer would turn into a link
+SCRIPT_LINK = re.compile(r"\]\(\s*(?:javascript|vbscript|data)\s*:", re.I)
+
+
+def _allowed(tag: str, name: str, value: str) -> bool:
+    """bleach's attribute filter: images only from data: PNG/JPEG, links never to data:."""
+    if tag == "img" and name == "src":
+        return re.match(r"data:image/(png|jpeg);", value.strip()) is not None
+    if name == "href" and value.strip().lower().startswith("data:"):
+        return False
+    return name in ATTRIBUTES.get(tag, [])
+
+
+CLEANER = bleach.Cleaner(tags=TAGS, attributes=_allowed, protocols=PROTOCOLS, strip=True, strip_comments=True)
+
+
+def clean_markdown(source: str) -> str:
+    """`source` with unsafe HTML removed and remote images reduced to their alt text.
 
     Parameters
     ----------
-    message : str
-        An assertion message, e.g. ``"dg(x) entry (3,) at x=0.5: got 1.2, expected 1.3 (1 of 10 entries wrong)."``.
+    source : str
+        A markdown cell's source.
 
     Returns
     -------
     str
-        e.g. ``"dg(x) entry (3,) at x=0.5: got 1.2 (1 of 10 entries wrong)."``.
+        Markdown whose HTML cannot run code or load anything remote.
     """
-    return EXPECTED.sub("", ANSI.sub("", message))
+    return CLEANER.clean(SCRIPT_LINK.sub("](#", REMOTE_IMAGE.sub(r"\1", source)))
 
 
-def hide_hidden_tests(source: str) -> str:
-    """`source` with each hidden-test region replaced by one comment line."""
-    return HIDDEN.sub(lambda m: f"{m.group(1)}# hidden tests ran here", source)
+def clean_output(output: NotebookNode) -> NotebookNode:
+    """`output` with only plain text and PNG/JPEG images left."""
+    if output.get("output_type") not in ("display_data", "execute_result"):
+        return output
+    data = {k: v for k, v in output.get("data", {}).items() if k in SAFE_MIME}
+    if not data:
+        data = {"text/plain": "(an interactive or HTML output, not shown here)"}
+    output.data = data
+    output.metadata = {}
+    return output
 
 
-def _hidden_lines(nb: NotebookNode) -> set[str]:
-    lines = set()
-    for cell in nb.cells:
-        for region in HIDDEN.finditer(cell.get("source", "")):
-            lines.update(line.strip() for line in region.group(0).splitlines()[1:-1] if len(line.strip()) >= 12)
-    return lines
-
-
-def _output_text(output: NotebookNode) -> str:
-    if output.output_type == "stream":
-        return output.get("text", "")
-    if output.output_type == "error":  # the traceback is dropped anyway: only the message is shown
-        return output.get("evalue", "")
-    return "\n".join(v if isinstance(v, str) else str(v) for v in output.get("data", {}).values())
-
-
-class HideHiddenTests(NbGraderPreprocessor):
-    """Feedback preprocessor: hide hidden tests, tracebacks and expected values."""
+class SafeNotebook(NbGraderPreprocessor):
+    """Clean every output and markdown cell so the notebook can be opened safely."""
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
-        secret = _hidden_lines(nb)
         for cell in nb.cells:
-            cell.source = hide_hidden_tests(cell.source)
-            if cell.cell_type != "code":
-                continue
-            outputs = []
-            for output in cell.outputs:
-                text = _output_text(output)
-                if any(line in text for line in secret):
-                    output = NotebookNode(output_type="stream", name="stdout",
-                                          text="[output withheld: it quotes hidden test code]\n")
-                elif output.output_type == "error":
-                    message = hide_expected(f"{output.ename}: {output.evalue}")[:600]
-                    output.evalue = message.split(": ", 1)[-1]
-                    output.traceback = [message]
-                elif output.output_type == "stream":
-                    output.text = hide_expected(output.text)
-                outputs.append(output)
-            cell.outputs = outputs
+            if cell.cell_type == "markdown":
+                cell.source = clean_markdown(cell.source)
+            if "attachments" in cell:
+                cell.attachments = {name: {k: v for k, v in bundle.items() if k in SAFE_MIME[1:]}
+                                    for name, bundle in cell.attachments.items()}
+            if cell.cell_type == "code":
+                cell.outputs = [clean_output(o) for o in cell.outputs]
         return nb, resources

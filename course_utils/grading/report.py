@@ -1,4 +1,4 @@
-"""Write ``integrity.json`` beside the autograded notebook and warn the TA."""
+"""Write ``integrity.json`` beside the autograded notebook (never through a link) and warn the TA."""
 from __future__ import annotations
 
 import json
@@ -7,6 +7,8 @@ import os
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .safefs import write_new
 
 REPORT = "integrity.json"
 
@@ -22,13 +24,15 @@ def read_report(folder: str) -> dict:
     Returns
     -------
     dict
-        notebook name -> ``{"flags": [...], "cleanroom": {...}, "kernel_died": ...}``;
-        empty when the folder has no report.
+        notebook name -> ``{"flags": [...], "kernel_died": bool, "sandbox": str,
+        "errors": [...], "seconds": float}``; empty when the folder has no
+        report (or a link stands in its place: links are never followed).
     """
-    path = os.path.join(folder, REPORT)
-    if not os.path.exists(path):
+    try:
+        fd = os.open(os.path.join(folder, REPORT), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
         return {}
-    with open(path) as fh:
+    with os.fdopen(fd) as fh:
         return json.load(fh)
 
 
@@ -40,13 +44,10 @@ class IntegrityReport(NbGraderPreprocessor):
         info = dict(nb.metadata.get("integrity", {}))
         report = read_report(folder)
         report[resources["nbgrader"]["notebook"]] = info
-        with open(os.path.join(folder, REPORT), "w") as fh:
-            json.dump(report, fh, indent=1, sort_keys=True, default=str)
+        write_new(os.path.join(folder, REPORT), json.dumps(report, indent=1, sort_keys=True, default=str))
         who = f"{resources['nbgrader']['student']}/{resources['nbgrader']['notebook']}"
-        failed = info.get("cleanroom", {}).get("failed", {})
-        for cell, why in failed.items():
-            self.log.warning("INTEGRITY %s: %s scores 0: %s", who, cell, why)
-        if info.get("flags") or failed or info.get("kernel_died"):
-            self.log.warning("INTEGRITY %s: %d flag(s), %d cell(s) failed the clean room; see %s", who,
-                             len(info.get("flags", [])), len(failed), os.path.join(folder, REPORT))
+        if info.get("flags") or info.get("errors") or info.get("kernel_died"):
+            self.log.warning("INTEGRITY %s: %d flag(s), %d error(s)%s; see %s", who, len(info.get("flags", [])),
+                             len(info.get("errors", [])), ", kernel died" if info.get("kernel_died") else "",
+                             os.path.join(folder, REPORT))
         return nb, resources

@@ -1,15 +1,34 @@
-"""Run grading kernels where the instructor's files are not visible.
+"""Run each grading kernel in a bubblewrap sandbox.
 
-The kernel process is started in a new mount namespace (``unshare`` from
-util-linux, present on every Debian/Ubuntu base image) in which the course
-root is covered by an empty tmpfs; only the kernel's working directory, the
-``course_utils`` package and the Python prefix (when they live under the
-course root) are bound back. The kernel then runs with every capability
-dropped (``setpriv``), so it cannot unmount the tmpfs to look underneath.
+Every kernel that runs student code gets (``bwrap``, Debian's
+``bubblewrap``, the sandbox Flatpak uses):
 
-As root this needs only ``unshare --mount``; an unprivileged user needs user
-namespaces (``unshare --user --map-root-user --mount``). Where neither works
-the kernel runs unsandboxed and :func:`sandbox_mode` says so, for the log.
+- new pid, net, ipc, uts and mount namespaces, and ``--die-with-parent``:
+  no network, no other process in sight, and nothing outlives the kernel
+  (the pid namespace dies with it, a ``fork`` + ``setsid`` daemon included);
+- a read-only view of the system, the Python install and the virtualenv,
+  ``course_utils`` included; the course directory, ``/root`` and every
+  other home are not there at all;
+- a private, size-limited tmpfs for ``$HOME`` (so ``IPYTHONDIR`` and any
+  startup file die with the kernel), ``/tmp`` and the working directory,
+  which holds only read-only copies of the assignment's own data files and
+  is never copied back;
+- an unprivileged uid. As root, bwrap's ``--uid`` would only rename root
+  inside a user namespace, so bwrap runs privileged (it must see a Python
+  installed under ``/root``, which uid 65534 cannot), builds the view, and
+  the kernel is then started by ``setpriv`` as uid/gid 65534 with every
+  capability and the bounding set dropped and ``no_new_privs`` set. As any
+  other user, bwrap makes an unprivileged user namespace and the kernel
+  keeps that user's uid;
+- limits (``prlimit``) on address space, processes, file size, open files
+  and CPU time.
+
+The kernel talks to the grader over ZeroMQ ``ipc`` sockets in a folder of
+its own bound into the sandbox (TCP cannot reach into a new network
+namespace), and ``JPY_PARENT_PID`` is unset (ipykernel would take the
+sandbox's pid namespace for a dead parent and exit; ``--die-with-parent``
+does that job). Where no sandbox can be made, :func:`sandbox_problem`
+says why and grading refuses unless the TA passed ``--unsafe-no-sandbox``.
 """
 from __future__ import annotations
 
@@ -19,119 +38,141 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
-from jupyter_client.manager import AsyncKernelManager
-
-# Runs inside the new mount namespace: stage the kept folders, cover the
-# course root with an empty tmpfs, bind the kept folders back at their own
-# paths, then exec the kernel with no capabilities left.
-_SCRIPT = r"""
-set -e
-hide=$1; shift
-mount --make-rprivate /
-stage=$(mktemp -d); i=0
-for d in "$@"; do
-  [ "$d" = "--" ] && break
-  mkdir "$stage/$i"; mount --bind "$d" "$stage/$i"; i=$((i+1))
-done
-mount -t tmpfs -o size=1m,mode=755 course-hidden "$hide"
-i=0
-for d in "$@"; do
-  [ "$d" = "--" ] && break
-  mkdir -p "$d"; mount --bind "$stage/$i" "$d"; umount "$stage/$i"; rmdir "$stage/$i"; i=$((i+1))
-done
-rmdir "$stage"
-while [ "$1" != "--" ]; do shift; done
-shift
-exec setpriv --bounding-set=-all --inh-caps=-all --no-new-privs -- "$@"
-"""
-
-
-# Root with CAP_SYS_ADMIN needs only a mount namespace; anyone else (or root in a
-# container without that capability) needs a user namespace as well.
-_UNSHARE = (["unshare", "--mount"], ["unshare", "--user", "--map-root-user", "--mount"])
-
-
-_PROBE = 'd=$(mktemp -d); mount -t tmpfs none "$d" && umount "$d"; s=$?; rmdir "$d"; exit $s'
+SANDBOX_UID = 65534  # nobody
+HOME = "/home/student"
+WORKDIR = "/home/student/work"
+LIMITS = {  # prlimit options: generous for a course notebook, fatal for a fork bomb or a disk filler
+    "--as": 6 << 30,        # address space; NumPy and OpenBLAS reserve far more than they touch
+    "--nproc": 256,          # processes of uid 65534, machine-wide
+    "--fsize": 64 << 20,     # largest file a kernel may write
+    "--nofile": 1024,
+    "--cpu": 900,            # seconds of CPU for the whole notebook
+}
+TMPFS_BYTES = {"/tmp": 256 << 20, HOME: 256 << 20}
+# Read-only system folders; missing ones are skipped.
+SYSTEM = ("/usr", "/etc", "/opt", "/var/cache/fontconfig", "/usr/share/fonts")
+LINKS = {"/bin": "usr/bin", "/sbin": "usr/sbin", "/lib": "usr/lib", "/lib64": "usr/lib64"}
 
 
 @functools.lru_cache(maxsize=None)
-def _unshare_args() -> tuple[str, ...] | None:
-    for args in _UNSHARE if os.geteuid() == 0 else _UNSHARE[1:]:
-        probe = subprocess.run([*args, "sh", "-c", _PROBE], capture_output=True, text=True, timeout=10)
-        if probe.returncode == 0:
-            return tuple(args)
-    return None
-
-
-@functools.lru_cache(maxsize=None)
-def sandbox_mode() -> str:
-    """How grading kernels are isolated on this machine.
+def sandbox_problem() -> str | None:
+    """Why no grading sandbox can be made on this machine, or None when it can.
 
     Returns
     -------
-    str
-        ``"unshare"`` when kernels run with the course directory hidden,
-        otherwise ``"none: <reason>"``.
+    str or None
+        A message that says what to install or change.
     """
-    for tool in ("unshare", "setpriv", "mount"):
+    for tool, package in (("bwrap", "bubblewrap"), ("setpriv", "util-linux"), ("prlimit", "util-linux")):
         if shutil.which(tool) is None:
-            return f"none: `{tool}` not found (it comes with util-linux / mount)"
-    if _unshare_args() is None:
-        return "none: this machine allows no mount namespace (unshare --mount / --user failed)"
-    return "unshare"
+            return f"`{tool}` not found: install it (`apt-get install {package}`)"
+    probe = subprocess.run(sandbox_command([sys.executable, "-c", "import os; print(os.getuid())"],
+                                           tempfile.gettempdir(), []),
+                           capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0:
+        return f"bubblewrap cannot make a sandbox here: {probe.stderr.strip()[-400:]}"
+    return None
 
 
-def kept_paths(hide: str, workdir: str, extra: tuple[str, ...] = ()) -> list[str]:
-    """Folders under `hide` that the kernel still needs: its workdir, course_utils, Python, `extra`."""
-    hide = os.path.realpath(hide)
+def python_paths() -> list[str]:
+    """Folders the kernel needs read-only: the Python install, the venv, and course_utils."""
+    paths = [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)]
+    for entry in sys.path:  # site-packages and editable installs that live elsewhere
+        if entry and os.path.isdir(entry) and "site-packages" in entry:
+            paths.append(os.path.realpath(entry))
     spec = importlib.util.find_spec("course_utils")
-    package = list(spec.submodule_search_locations)[0] if spec and spec.submodule_search_locations else None
-    candidates = [workdir, package, sys.prefix, os.path.dirname(os.path.realpath(sys.executable)), *extra]
-    kept = []
-    for path in candidates:
-        if path and os.path.realpath(path).startswith(hide + os.sep):
-            kept.append(os.path.realpath(path))
-    return kept
+    if spec and spec.submodule_search_locations:
+        paths.append(os.path.realpath(list(spec.submodule_search_locations)[0]))
+    unique = []
+    for path in sorted(set(paths), key=len):
+        if not any(path == p or path.startswith(p + os.sep) for p in unique):
+            unique.append(path)
+    return unique
 
 
-def sandbox_command(cmd: list[str], hide: str, workdir: str, extra: tuple[str, ...] = ()) -> list[str]:
-    """`cmd` wrapped so that it runs with the folder `hide` covered.
+def _parents(paths: list[str]) -> list[str]:
+    """`--dir` every parent of the bind targets, traversable: bwrap would make them 0700."""
+    parents = set()
+    for path in paths:
+        head = os.path.dirname(path)
+        while head not in ("/", ""):
+            parents.add(head)
+            head = os.path.dirname(head)
+    args = []
+    for path in sorted(parents, key=lambda p: (p.count(os.sep), p)):
+        args += ["--perms", "0755", "--dir", path]
+    return args
+
+
+def _mounts(conn_dir: str, files: list[str]) -> list[str]:
+    args = _parents([*python_paths(), conn_dir])
+    for path in SYSTEM:
+        if os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for link, target in LINKS.items():
+        if os.path.islink(link):
+            args += ["--symlink", target, link]
+        elif os.path.isdir(link):
+            args += ["--ro-bind", link, link]
+    for path in python_paths():
+        args += ["--ro-bind", path, path]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    # Owned by root (bwrap makes them), so open to all: the kernel is their only user.
+    for path, size in TMPFS_BYTES.items():
+        args += ["--perms", "1777", "--size", str(size), "--tmpfs", path]
+    args += ["--perms", "1777", "--size", str(256 << 20), "--tmpfs", WORKDIR]
+    for path in files:  # the assignment's data files, read-only, by name
+        args += ["--ro-bind", path, os.path.join(WORKDIR, os.path.basename(path))]
+    args += ["--bind", conn_dir, conn_dir]
+    return args
+
+
+def sandbox_command(cmd: list[str], conn_dir: str, files: list[str]) -> list[str]:
+    """`cmd` wrapped to run in the sandbox.
 
     Parameters
     ----------
     cmd : list of str
-        The kernel command.
-    hide : str
-        The course root to hide.
-    workdir : str
-        The kernel's working directory; kept visible when it lies under `hide`.
-    extra : tuple of str
-        Other folders to keep visible (the connection file's).
+        The kernel command (absolute path to Python first).
+    conn_dir : str
+        The kernel's own folder for its connection file and ipc sockets,
+        bound read-write; writable by the sandbox uid.
+    files : list of str
+        Regular files (never links) to show read-only in the working directory.
 
     Returns
     -------
     list of str
-        The wrapped command, or `cmd` itself when no sandbox is available.
+        The command to start.
     """
-    if sandbox_mode() != "unshare":
-        return cmd
-    keep = kept_paths(hide, workdir, extra)
-    return [*_unshare_args(), "sh", "-c", _SCRIPT, "sandbox", os.path.realpath(hide), *keep, "--", *cmd]
+    root = os.geteuid() == 0
+    env = {"HOME": HOME, "IPYTHONDIR": f"{HOME}/.ipython", "MPLCONFIGDIR": f"{HOME}/.matplotlib",
+           "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "NBGRADER_EXECUTION": "autograde"}
+    args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--clearenv"]
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    if root:
+        # setpriv below needs these two to drop to uid 65534; it then drops them too.
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        args += ["--unshare-user", "--disable-userns"]
+    args += _mounts(conn_dir, files)
+    args += ["--chdir", WORKDIR, "--", "prlimit", *(f"{k}={v}" for k, v in LIMITS.items()), "--"]
+    if root:
+        args += ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    return args + cmd
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels cannot see the folder :attr:`hide`.
-
-    Set :attr:`hide` (the course root) before starting the kernel; ``None``
-    starts kernels as usual.
-    """
-
-    hide: str | None = None
-
-    async def _async_pre_start_kernel(self, **kw):
-        cmd, kw = await super()._async_pre_start_kernel(**kw)
-        if self.hide:
-            cmd = sandbox_command(cmd, self.hide, kw.get("cwd") or os.getcwd(),
-                                  (os.path.dirname(os.path.abspath(self.connection_file)),))
-        return cmd, kw
+def connection_dir() -> str:
+    """A fresh folder for one kernel's connection file and sockets, writable by the sandbox uid."""
+    path = tempfile.mkdtemp(prefix="bbh-kernel-")
+    if os.geteuid() == 0:
+        os.chown(path, SANDBOX_UID, SANDBOX_UID)
+    os.chmod(path, 0o700)
+    return path

@@ -32,6 +32,10 @@ BASE_NAMES = {"np": np, "math": math, **{name: getattr(testing, name) for name i
     if hasattr(testing, name)}}
 
 
+class Abort(Exception):
+    """Grading cannot go on (the kernel is gone): not a verdict on this cell, so never caught here."""
+
+
 @dataclass
 class Verdict:
     """The outcome of one graded test cell.
@@ -109,6 +113,8 @@ def judge_cell(code: str, hidden: Callable[[Any], None] | None, nb: Any) -> Verd
     try:
         with contextlib.redirect_stdout(out):
             exec(compile(code, "<visible tests>", "exec"), _Globals(nb))
+    except Abort:
+        raise
     except Exception as error:  # any failure of the visible tests fails the cell
         return Verdict(False, out.getvalue(), type(error).__name__, f"{error}"[:4000])
     if hidden is None:
@@ -117,6 +123,8 @@ def judge_cell(code: str, hidden: Callable[[Any], None] | None, nb: Any) -> Verd
     try:
         with contextlib.redirect_stdout(hidden_out):
             hidden(nb)
+    except Abort:
+        raise
     except Exception as error:
         return Verdict(False, out.getvalue(), "AssertionError", "hidden tests: " + public_message(error))
     return Verdict(True, out.getvalue() + "Hidden tests passed.\n")

@@ -1,0 +1,249 @@
+"""The student's names, seen from the grader: proxies that call into the sandboxed kernel.
+
+``KernelNotebook(client, ...).loss(w, x, y)`` sends the arguments as plain
+data (:mod:`.wire`), runs the student's ``loss`` in the kernel
+(:mod:`.shim`), answers callbacks to functions the tests passed in, and
+returns the result as plain data. Nothing the kernel sends is executed or
+unpickled here; a malformed or oversized answer fails the test that asked.
+"""
+from __future__ import annotations
+
+import builtins
+import json
+import time
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+import zmq
+
+from . import shim, wire
+from .answers import AnswerError
+from .verdict import Abort
+
+INSTALL = "from course_utils.grading import shim as __bbh__\n__bbh__.install(get_ipython())"
+
+
+class StudentError(Exception):
+    """The student's function raised, timed out, or returned what cannot be graded."""
+
+
+class KernelGone(Abort):
+    """The kernel died or stopped answering: nothing more can be graded."""
+
+
+class Channel:
+    """Requests to the kernel over a blocking client's shell and stdin channels.
+
+    Parameters
+    ----------
+    client : jupyter_client.BlockingKernelClient
+        Connected to the sandboxed kernel (shell and stdin started).
+    alive : callable
+        Returns False once the kernel process is gone.
+    interrupt : callable
+        Interrupts the kernel's current execution.
+    """
+
+    def __init__(self, client: Any, alive: Callable[[], bool], interrupt: Callable[[], None]):
+        self.client, self.alive, self.interrupt = client, alive, interrupt
+        self.deadline = float("inf")
+        self.busy = False
+        for channel in (client.shell_channel, client.stdin_channel):
+            channel.socket.setsockopt(zmq.MAXMSGSIZE, 2 * wire.MAX_BYTES)
+
+    def run(self, code: str, answer: Callable[[str], str | None]) -> str | None:
+        """Execute `code`; `answer(prompt)` replies to each input request. Returns the result prompt."""
+        if self.busy:
+            raise RuntimeError("a callback called the student's code while the kernel was busy: "
+                               "callbacks passed to student functions must be reference code")
+        self.busy = True
+        try:
+            return self._run(code, answer)
+        finally:
+            self.busy = False
+
+    def _run(self, code: str, answer: Callable[[str], str | None]) -> str | None:
+        msg_id = self.client.execute(code, silent=True, store_history=False, allow_stdin=True)
+        poller = zmq.Poller()
+        shell, stdin = self.client.shell_channel.socket, self.client.stdin_channel.socket
+        poller.register(shell, zmq.POLLIN)
+        poller.register(stdin, zmq.POLLIN)
+        result, interrupted = None, False
+        while True:
+            now = time.monotonic()
+            if now > self.deadline and not interrupted:
+                self.interrupt()
+                interrupted, self.deadline = True, now + 5
+            elif now > self.deadline:
+                raise KernelGone("the kernel did not stop after a timeout")
+            ready = dict(poller.poll(timeout=500))
+            if not ready and not self.alive():
+                raise KernelGone("the kernel died")
+            if stdin in ready:
+                msg = self.client.stdin_channel.get_msg(timeout=1)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                prompt = msg["content"].get("prompt", "")
+                if prompt.startswith(shim.MARK + "result "):
+                    result = prompt[len(shim.MARK) + 7:]
+                    self.client.input("")
+                else:
+                    self.client.input(answer(prompt) or "")
+            if shell in ready:
+                msg = self.client.shell_channel.get_msg(timeout=1)
+                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
+                    if interrupted:
+                        raise StudentError("timed out: the cell's time limit ran out while it ran")
+                    return result
+
+
+class KernelNotebook:
+    """The student's names as attributes: function proxies, literal answers, plain values.
+
+    Parameters
+    ----------
+    channel : Channel
+        To the kernel.
+    answers : dict
+        Name to literal answer (or the AnswerError that says what to fix),
+        from :func:`.answers.read_answers`.
+    """
+
+    def __init__(self, channel: Channel, answers: dict[str, Any]):
+        self._channel, self._answers, self._names = channel, answers, {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._answers:
+            value = self._answers[name]
+            if isinstance(value, AnswerError):
+                raise value
+            return value
+        if name not in self._names:
+            self._names[name] = self._describe(name)
+        return self._names[name]
+
+    def _describe(self, name: str) -> Any:
+        reply = _reply(self._channel.run(f"__bbh__.describe({name!r})", _no_questions), name)
+        if reply.get("kind") == "missing":
+            raise NameError(f"name '{name}' is not defined: write it in its exercise cell and run that cell")
+        if reply.get("kind") == "function":
+            return _Function(self._channel, name)
+        if reply.get("kind") == "value":
+            return wire.decode(reply.get("value"), _handle)
+        raise StudentError(f"{name}: the kernel's answer could not be read")
+
+
+class _Function:
+    """Calls the student's function `name` in the kernel."""
+
+    def __init__(self, channel: Channel, name: str):
+        self._channel, self._name = channel, name
+
+    def __repr__(self) -> str:
+        return f"<your function {self._name}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        callbacks: list[Callable] = []
+
+        def keep(value: Any) -> dict:
+            if isinstance(value, wire.Handle):
+                return {"$h": [value.key, value.kind]}
+            if callable(value):
+                callbacks.append(value)
+                return {"$cb": len(callbacks) - 1}
+            raise wire.WireError(f"the tests cannot pass a {type(value).__name__}")
+
+        request = json.dumps({"args": wire.encode(list(args), keep), "kwargs": wire.encode(kwargs, keep)})
+
+        def answer(prompt: str) -> str:
+            if prompt == shim.MARK + "args":
+                return request
+            if prompt.startswith(shim.MARK + "callback "):
+                return _callback(callbacks, prompt[len(shim.MARK) + 9:])
+            return ""  # the student's own input(): no answer
+
+        reply = _reply(self._channel.run(f"__bbh__.call({self._name!r})", answer), self._name)
+        if "error" in reply:
+            where = f" ({reply['where']})" if reply.get("where") else ""
+            raise StudentError(f"{self._name}() raised {reply['error']}: {reply.get('message', '')}{where}")
+        for category, message in reply.get("warnings", [])[:20]:
+            warnings.warn(str(message), _warning_class(category), stacklevel=2)
+        try:
+            value = wire.decode(reply["value"], _handle)
+            _sync(list(args), wire.decode(reply.get("args", []), _handle))
+        except (KeyError, wire.WireError) as error:
+            raise StudentError(f"{self._name}() returned something that cannot be graded ({error}): "
+                               "return numbers, NumPy arrays, or tuples, lists and dicts of them") from None
+        return value
+
+
+def _warning_class(name: Any) -> type[Warning]:
+    """The built-in warning class of that name (NumPy's overflow is a RuntimeWarning), else UserWarning."""
+    cls = getattr(builtins, str(name), None)
+    return cls if isinstance(cls, type) and issubclass(cls, Warning) else UserWarning
+
+
+def _no_questions(prompt: str) -> str:
+    return ""
+
+
+def _handle(node: dict) -> wire.Handle:
+    if "$h" not in node or not isinstance(node["$h"], list) or len(node["$h"]) != 2:
+        raise wire.WireError("unexpected callback")
+    key, kind = node["$h"]
+    if not isinstance(key, int) or not isinstance(kind, str):
+        raise wire.WireError("malformed handle")
+    return wire.Handle(key, kind[:100])
+
+
+def _reply(text: str | None, name: str) -> dict:
+    if text is None:
+        raise StudentError(f"{name}: the notebook's kernel gave no answer (did the notebook replace "
+                           "the grader's helpers or stdin?)")
+    try:
+        reply = json.loads(text)
+    except ValueError:
+        reply = None
+    if not isinstance(reply, dict):
+        raise StudentError(f"{name}: the kernel's answer could not be read")
+    return reply
+
+
+def _callback(callbacks: list[Callable], text: str) -> str:
+    """Run a test's own function for the student's code; reply with plain data."""
+    try:
+        request = json.loads(text)
+        f = callbacks[request["id"]]
+        args = wire.decode(request["args"], _handle)
+        kwargs = wire.decode(request["kwargs"], _handle)
+        return json.dumps({"value": wire.encode(f(*args, **kwargs))})
+    except Exception as error:
+        return json.dumps({"error": f"{type(error).__name__}: {error}"[:500]})
+
+
+def _sync(before: Any, after: Any) -> None:
+    """Copy in-place changes the student's function made to its arguments back into the tests' objects."""
+    if isinstance(before, np.ndarray) and isinstance(after, np.ndarray):
+        if before.shape == after.shape and before.flags.writeable and not np.array_equal(before, after,
+                                                                                        equal_nan=True):
+            before[...] = after
+    elif isinstance(before, dict) and isinstance(after, dict):
+        for key in [k for k in before if k not in after]:
+            del before[key]
+        for key, value in after.items():
+            if key in before and isinstance(value, (np.ndarray, dict, list)):
+                _sync(before[key], value)
+            else:
+                before[key] = value
+    elif isinstance(before, list) and isinstance(after, list):
+        if len(before) != len(after):
+            before[:] = after
+        for i, value in enumerate(after):
+            if isinstance(value, (np.ndarray, dict, list)) and i < len(before):
+                _sync(before[i], value)
+            elif i < len(before) and not (before[i] is value):
+                if type(before[i]) is not type(value) or before[i] != value:
+                    before[i] = value
