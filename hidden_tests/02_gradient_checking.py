@@ -10,7 +10,9 @@ import numpy as np
 from course_utils.testing import as_float_array, assert_close, assert_unchanged
 
 # Graded as literals read from the answer cells' text, never run.
-ANSWERS = {"buggy_params": set}
+ANSWERS = {"buggy_params": set, "q1_answer": str, "q2_answer": str, "q3_answer": str, "q4_answer": str,
+           "q5_answer": str}
+_KEYS = {"q1_answer": "C", "q2_answer": "A", "q3_answer": "D", "q4_answer": "A", "q5_answer": "B"}
 
 
 # ---------------------------------------------------------------- references
@@ -231,3 +233,27 @@ def test_gradient_check(nb):
 def test_buggy_params(nb):
     assert nb.buggy_params == {"W2", "b1"}, \
         "not the right set of parameters: run your gradient_check on each parameter in turn"
+
+
+def _quiz(nb, name, label):
+    assert getattr(nb, name).strip().upper() == _KEYS[name], f"{label}: not the right answer."
+
+
+def test_q1(nb):
+    _quiz(nb, "q1_answer", "Q1")
+
+
+def test_q2(nb):
+    _quiz(nb, "q2_answer", "Q2")
+
+
+def test_q3(nb):
+    _quiz(nb, "q3_answer", "Q3")
+
+
+def test_q4(nb):
+    _quiz(nb, "q4_answer", "Q4")
+
+
+def test_q5(nb):
+    _quiz(nb, "q5_answer", "Q5")

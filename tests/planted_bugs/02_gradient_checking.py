@@ -84,4 +84,18 @@ BUGS = [
     dict(name="the wrong layer blamed", cell="buggy_params",
          find='buggy_params = {"W2", "b1"}', replace='buggy_params = {"W1", "b2"}',
          loses=["test_buggy_params"]),
+    # quiz
+    dict(name="Q1: backprop believed to be a finite difference", cell="quiz", find='q1_answer = "C"',
+         replace='q1_answer = "B"', loses=["test_q1"]),
+    dict(name="Q2: the check believed to test the forward pass", cell="quiz", find='q2_answer = "A"',
+         replace='q2_answer = "C"', loses=["test_q2"]),
+    dict(name="Q3: P forward passes instead of 2P", cell="quiz", find='q3_answer = "D"',
+         replace='q3_answer = "B"', loses=["test_q3"]),
+    dict(name="Q4: smaller steps believed always better", cell="quiz", find='q4_answer = "A"',
+         replace='q4_answer = "B"', loses=["test_q4"]),
+    dict(name="Q5: a kink mistaken for a sign error", cell="quiz", find='q5_answer = "B"',
+         replace='q5_answer = "A"', loses=["test_q5"]),
+    dict(name="buggy_params with every parameter", cell="buggy_params",
+         find='buggy_params = {"W2", "b1"}', replace='buggy_params = {"W1", "b1", "W2", "b2"}',
+         loses=["test_buggy_params"]),
 ]
