@@ -1,8 +1,11 @@
 """Assertions shared by the notebooks' visible and hidden tests.
 
-Every helper raises ``AssertionError`` with a message that tells the student
-what was expected, at which input, and what came back. None of them knows an
-exercise's answer: the expected values are always passed in by the test.
+Every helper raises ``CheckFailed``, an ``AssertionError`` whose message
+starts with the student's call and the diagnosis, then what was expected, at
+which input, and what came back. Its ``label`` (what was checked) and
+``advice`` (the diagnosis in words, never an expected value) are what a
+grader may show for a hidden test. None of the helpers knows an exercise's
+answer: the expected values are always passed in by the test.
 """
 from __future__ import annotations
 
@@ -16,6 +19,26 @@ from .checker import diagnose
 # central difference with h = 1e-5 is off by ~1e-10 relative at best, and far
 # worse at large inputs. 1e-11 separates the two.
 EXACT_RTOL = 1e-11
+
+
+class CheckFailed(AssertionError):
+    """A failed check, with a safe short form for hidden tests.
+
+    Attributes
+    ----------
+    label : str
+        What was checked, e.g. ``"grad(w, x, y) at random points"``.
+    advice : str
+        The diagnosis in words, without any expected value, e.g. ``"your
+        gradient is the negative of the true one"`` or ``"3 of 200 entries wrong"``.
+
+    ``str(exc)`` is the full message, with the values got and expected.
+    """
+
+    def __init__(self, message: str, *, label: str, advice: str) -> None:
+        super().__init__(message)
+        self.label = label
+        self.advice = advice
 
 
 def _describe(value: Any) -> str:
@@ -41,19 +64,34 @@ def as_float_array(value: Any, name: str, shape: tuple[int, ...] | None = None) 
     -------
     np.ndarray
         ``value`` as a float64 array.
+
+    Raises
+    ------
+    CheckFailed
+        For None, a list or tuple, a non-number, a wrong shape, NaN or inf.
     """
+    __tracebackhide__ = True
     if value is None:
-        raise AssertionError(f"{name} returned None: did you forget the `return` statement?")
+        _fail(name, "returned None: did you forget the `return` statement?")
     if isinstance(value, (list, tuple)):
-        raise AssertionError(f"{name} returned a {type(value).__name__}; return a NumPy array instead.")
+        _fail(name, f"returned a {type(value).__name__}; return a NumPy array instead")
     if not isinstance(value, (int, float, np.integer, np.floating, np.ndarray)) or isinstance(value, bool):
-        raise AssertionError(f"{name} returned {_describe(value)}; expected a number or a NumPy array.")
+        _fail(name, f"returned {type(value).__name__}; a number or a NumPy array is expected",
+              f"{name} returned {_describe(value)}; expected a number or a NumPy array.")
     array = np.asarray(value, dtype=np.float64)
     if shape is not None and array.shape != tuple(shape):
-        raise AssertionError(f"{name} returned shape {array.shape}, expected shape {tuple(shape)}.")
+        _fail(name, f"returned shape {array.shape}, expected shape {tuple(shape)}")
     if not np.all(np.isfinite(array)):
-        raise AssertionError(f"{name} returned NaN or inf: {value!r}"[:300])
+        count = int(np.sum(~np.isfinite(array)))
+        _fail(name, f"returned NaN or inf ({count} of {array.size} entries)",
+              f"{name} returned NaN or inf: {value!r}"[:300])
     return array
+
+
+def _fail(name: str, advice: str, message: str | None = None) -> None:
+    """Raise ``CheckFailed`` labelled ``name``; the message defaults to ``name advice.``."""
+    __tracebackhide__ = True
+    raise CheckFailed(message or f"{name} {advice}.", label=name, advice=advice)
 
 
 def assert_close(
@@ -81,11 +119,18 @@ def assert_close(
         How to call the value in the message, e.g. ``"dg(x)"``.
     rtol, atol : float
         Relative and absolute tolerance. The default ``rtol`` is tight enough
-        that a finite-difference estimate fails.
+        that a finite-difference estimate fails (diagnosed as ``estimate``).
     inputs : mapping of str to array, optional
         Inputs that broadcast with ``expected``; the message reports their
         values at the worst entry.
+
+    Raises
+    ------
+    CheckFailed
+        With the diagnosis (``sign``, ``scale:K``, ``zero``, ``transpose``,
+        ``estimate``) and the number of wrong entries as its advice.
     """
+    __tracebackhide__ = True
     expected = np.asarray(expected, dtype=np.float64)
     actual = as_float_array(actual, name, expected.shape)
     scale = 1e-3 * float(np.max(np.abs(expected), initial=0.0))
@@ -94,18 +139,19 @@ def assert_close(
     if np.all(excess <= 0):
         return
     worst = np.unravel_index(int(np.argmax(excess)), expected.shape) if expected.ndim else ()
-    where = ""
+    place = [f"entry {tuple(int(i) for i in worst)}"] if worst else []
     if inputs:
-        parts = [f"{key}={np.broadcast_to(np.asarray(val), expected.shape)[worst]!r}" for key, val in inputs.items()]
-        where = " at " + ", ".join(parts)
-    entry = f" entry {tuple(int(i) for i in worst)}" if worst else ""
+        place.append("at " + ", ".join(f"{key}={np.broadcast_to(np.asarray(val), expected.shape)[worst]!r}"
+                                       for key, val in inputs.items()))
+    at = f" At {' '.join(place)}:" if place else ""
     count = int(np.sum(excess > 0))
+    wrong = f"{count} of {expected.size} entries wrong" if expected.size > 1 else "wrong value"
     tags, advice = diagnose(actual, expected, tol, name=name)
-    diagnosis = f" Diagnosis [{tags}]: {advice}." if tags else ""
-    raise AssertionError(
-        f"{name}{entry}{where}: got {float(actual[worst])!r}, expected {float(expected[worst])!r} "
-        f"({count} of {expected.size} entries wrong).{diagnosis}"
-    )
+    advice = f"[{tags}] {advice} ({wrong})" if tags else wrong
+    raise CheckFailed(
+        f"{name}: {advice}.{at} got {float(actual[worst])!r}, "
+        f"expected {float(expected[worst])!r}.",
+        label=name, advice=advice)
 
 
 def assert_finite_difference(
@@ -134,7 +180,13 @@ def assert_finite_difference(
         How to call the derivative in the message.
     rtol : float
         Tolerance relative to the derivative's size and the truncation error.
+
+    Raises
+    ------
+    CheckFailed
+        Labelled ``"<name> against a central difference"``.
     """
+    __tracebackhide__ = True
     x = np.asarray(x, dtype=np.float64)
     # cbrt(eps) times the entry's size balances truncation and round-off.
     h = 6e-6 * np.maximum(np.abs(x), 1.0)
@@ -155,9 +207,14 @@ def assert_unchanged(after: np.ndarray, before: np.ndarray, name: str) -> None:
         A copy taken before the call.
     name : str
         The argument's name, for the message.
+
+    Raises
+    ------
+    CheckFailed
+        Labelled ``"argument <name>"``.
     """
+    __tracebackhide__ = True
     if not np.array_equal(after, before):
-        raise AssertionError(
-            f"your function changed its argument `{name}` in place; work on a copy "
-            f"(e.g. `{name} = {name}.copy()`) or build a new array."
-        )
+        advice = f"your function changed its argument `{name}` in place"
+        raise CheckFailed(f"{advice}; work on a copy (e.g. `{name} = {name}.copy()`) or build a new array.",
+                          label=f"argument {name}", advice=advice)
