@@ -2,9 +2,11 @@
 
     backprop-course release                 # release/ from source/ (nbgrader generate_assignment)
     backprop-course check-release           # is the committed release/ current? (CI)
+    backprop-course students                # names from students.csv / submitted/ into the gradebook
     backprop-course grade --workers 4       # autograde submitted/ in parallel, table + who needs attention
     backprop-course feedback                # feedback/<student>/<assignment>/*.html
     backprop-course export -o grades.csv    # one row per student, a column per graded exercise
+    backprop-course export --format canvas -o canvas.csv   # a Canvas gradebook import
 """
 from __future__ import annotations
 
@@ -60,36 +62,66 @@ def _check_release(course: Course, args: argparse.Namespace) -> int:
 
 
 def _grade(course: Course, args: argparse.Namespace) -> int:
-    from .grade import format_report, grade
+    from .grade import REFUSED_HELP, UNSAFE_WARNING, format_report, grade
 
+    if args.unsafe_no_sandbox:
+        print(UNSAFE_WARNING, file=sys.stderr)
     report = grade(course, course.assignments(args.assignments), students=args.students, workers=args.workers,
-                   force=args.force, timeout=args.timeout, progress=not args.quiet)
+                   force=args.force, timeout=args.timeout, progress=not args.quiet,
+                   unsafe_no_sandbox=args.unsafe_no_sandbox)
+    if report.refused is not None:
+        print(f"backprop-course: {REFUSED_HELP}\n  nbgrader said: {report.refused}", file=sys.stderr)
+        return 2
     print(format_report(course, report))
-    notebooks = sum(len(s) for s in report.students.values())
-    print(f"\n{notebooks} submissions in {report.seconds:.0f} s with {report.processes} nbgrader processes; "
+    failed = len(report.failed)
+    print(f"\n{report.submissions} submissions ({report.graded} graded, {failed} not graded) in "
+          f"{report.seconds:.0f} s with {report.processes} nbgrader processes; "
           f"graded copies in {course.root / 'autograded'}")
-    return 1 if report.failed else 0
+    if args.unsafe_no_sandbox:
+        print(UNSAFE_WARNING, file=sys.stderr)
+    return 1 if report.failed or report.strays else 0
+
+
+def _students(course: Course, args: argparse.Namespace) -> int:
+    from .gradebook import open_gradebook
+    from .roster import ROSTER, read_roster, register
+    from .submissions import scan
+
+    roster = read_roster(course)
+    found = scan(course)
+    with open_gradebook(course) as gb:
+        changed = register(gb, found.students, roster)
+        total = len(gb.students)
+    source = f"{ROSTER} and submitted/" if roster else f"submitted/ (no {ROSTER})"
+    print(f"{total} students in the gradebook; {changed} added or renamed from {source}")
+    return 0
 
 
 def _feedback(course: Course, args: argparse.Namespace) -> int:
+    from .feedback import feedback
+
     status = 0
     for a in course.assignments(args.assignments):
-        extra = ["--force"] if args.force else []
-        proc = course.nbgrader("generate_feedback", a, *extra)
-        if proc.returncode != 0:
-            print(f"{a}: nbgrader generate_feedback failed:\n{proc.stdout}{proc.stderr}", file=sys.stderr)
-            status = 1
-        files = sorted((course.root / "feedback").glob(f"*/{a}/*.html"))
-        print(f"{a}: {len(files)} feedback files in {course.root / 'feedback'}/<student>/{a}/")
+        result = feedback(course, a, force=args.force)
+        print(result.summary())
+        for line in result.problems:
+            print(f"  {line}", file=sys.stderr)
+        status |= bool(result.failed)
     return status
 
 
 def _export(course: Course, args: argparse.Namespace) -> int:
-    from .gradebook import export_csv
+    from .export import export
 
-    output = Path(args.output)
-    students, notes = export_csv(course, output, course.assignments(args.assignments))
-    print(f"wrote {output}: {students} students, {notes} with a note")
+    output = Path(args.output or ("grades_canvas.csv" if args.format == "canvas" else "grades.csv"))
+    summary = export(course, output, course.assignments(args.assignments), fmt=args.format)
+    what = ("a Canvas gradebook import (Student, ID, SIS User ID, SIS Login ID, Section, one column per "
+            "assignment, a Points Possible row)" if args.format == "canvas" else "a max-points row")
+    line = f"wrote {output}: {summary.students} students and {what}; {summary.with_note} students with a note"
+    if summary.ungraded:
+        line += (f"; {summary.ungraded} submission(s) not graded "
+                 f"({'left empty' if args.format == 'canvas' else 'scored 0, noted'}: see `backprop-course grade`)")
+    print(line)
     return 0
 
 
@@ -122,10 +154,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
                    help="kill the grading of a submission after this long (default: 600)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p = command("feedback", _feedback, "Generate feedback/<student>/<assignment>/*.html from the graded copies.")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="grade even where no sandbox can be made: student code then runs as you, with your files "
+                        "and gradebook in reach (passes --JudgedExecute.unsafe_no_sandbox=True to nbgrader; every "
+                        "such submission is listed under \"Needs attention\"). Without it, grading stops and says "
+                        "to install bubblewrap (apt-get install bubblewrap).")
+    p = sub.add_parser("students", help="Add every student in submitted/ to the gradebook with a readable name",
+                       description="Add or update every student found in submitted/ (and in students.csv, if the "
+                                   "course root has one: columns id,first_name,last_name,email[,section]) in the "
+                                   "gradebook, so the formgrader shows names, not \"None, None\". `grade` does "
+                                   "the same before it grades.")
+    p.set_defaults(run=_students)
+    p = command("feedback", _feedback,
+                "Generate feedback/<student>/<assignment>/*.html for every graded submission (assignments "
+                "without one are skipped); one summary line per assignment.")
     p.add_argument("--force", action="store_true", help="regenerate existing feedback")
     p = command("export", _export,
-                "Write a CSV from the gradebook: one row per student, a column per graded exercise, "
-                "totals per assignment and overall, and a note for missing or flagged submissions.")
-    p.add_argument("-o", "--output", default="grades.csv", help="the CSV file (default: grades.csv)")
+                "Write the gradebook to a CSV. --format csv (default): one row per student, a column per graded "
+                "exercise, totals per assignment and overall, a '(max points)' row under the header, and a note "
+                "for every zero (no submission, not graded: why, blank, not attempted, tests failed) and every "
+                "flagged submission. --format canvas: Canvas's gradebook import layout: columns 'Student' "
+                "('Last, First'), 'ID' (empty: Canvas's own user id), 'SIS User ID' and 'SIS Login ID' (the "
+                "nbgrader student id), 'Section', then one column per assignment named '<assignment> "
+                "(<course_id>)', e.g. '01_chain_rule (backprop)', with a 'Points Possible' row after the header.")
+    p.add_argument("--format", choices=("csv", "canvas"), default="csv",
+                   help="csv: generic, with notes (default); canvas: a Canvas gradebook import")
+    p.add_argument("-o", "--output", help="the CSV file (default: grades.csv, or grades_canvas.csv for canvas)")
     return parser

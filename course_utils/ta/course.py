@@ -55,6 +55,13 @@ class Course:
 
     def db_url(self) -> str:
         """The gradebook URL, as ``nbgrader_config.py`` sets it."""
+        return self._coursedir().db_url
+
+    def course_id(self) -> str:
+        """``CourseDirectory.course_id`` from ``nbgrader_config.py`` (``course`` if unset)."""
+        return self._coursedir().course_id or "course"
+
+    def _coursedir(self):
         from nbgrader.coursedir import CourseDirectory
         from traitlets.config.loader import PyFileConfigLoader
 
@@ -62,7 +69,7 @@ class Course:
         coursedir = CourseDirectory(config=config)
         if "root" not in config.get("CourseDirectory", {}):
             coursedir.root = str(self.root)
-        return coursedir.db_url
+        return coursedir
 
     def nbgrader(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
         """Run ``nbgrader ARGS`` in the course root and capture its output (never raises on failure)."""

@@ -1,12 +1,15 @@
-"""Reading grades back: graded cells, scores from the gradebook, integrity flags, the CSV export."""
+"""Reading grades back: graded cells, scores from the gradebook, integrity reports, the attention list."""
 from __future__ import annotations
 
-import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import Course
+from .safefs import UnsafePath, lkind, read_bytes, write_text
+
+REPORT = "integrity.json"
+SANDBOX = "bwrap"  # the integrity report's "sandbox" of a submission graded in the sandbox
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,10 @@ class GradedCell:
     notebook: str  # notebook name without .ipynb
     grade_id: str
     points: float
+    # grade_ids of the answer cells it grades: the answer cells since the previous graded
+    # cell (the cell itself if it is a graded answer), or those of the previous graded cell
+    # when there is none in between (a quiz: one answer cell, several test cells).
+    answers: tuple[str, ...] = field(default=(), compare=False)
 
     def column(self, single_notebook: bool) -> str:
         """Its column name: the grade_id, prefixed by the notebook when the assignment has several."""
@@ -27,10 +34,21 @@ def graded_cells(course: Course, assignment: str) -> list[GradedCell]:
     cells = []
     for name in course.notebooks(assignment):
         nb = json.loads((course.root / "source" / assignment / name).read_text(encoding="utf-8"))
+        pending: list[str] = []
+        last: tuple[str, ...] = ()
         for cell in nb["cells"]:
             meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("solution") and not meta.get("grade"):
+                pending.append(meta.get("grade_id", ""))
             if meta.get("grade"):
-                cells.append(GradedCell(Path(name).stem, meta["grade_id"], float(meta.get("points", 0))))
+                if meta.get("solution"):
+                    answers = (meta["grade_id"],)
+                elif pending:
+                    answers = tuple(pending)
+                else:
+                    answers = last
+                pending, last = [], answers
+                cells.append(GradedCell(Path(name).stem, meta["grade_id"], float(meta.get("points", 0)), answers))
     return cells
 
 
@@ -68,46 +86,94 @@ def read_scores(course: Course, assignment: str, students: list[str]) -> dict[st
     return scores
 
 
-def integrity_reasons(course: Course, student: str, assignment: str) -> list[str]:
-    """What the integrity checks recorded in ``autograded/<student>/<assignment>/integrity.json``.
+def read_integrity(course: Course, student: str, assignment: str) -> dict:
+    """The integrity report of one graded submission (notebook name -> info), {} when there is none.
 
-    The file is optional (the course's nbgrader config writes it): notebook
-    name -> ``{"flags": [...], "cleanroom": {"failed": {cell: why}}, "kernel_died": why}``.
+    The report is read with :func:`course_utils.grading.report.read_report`,
+    after checking with ``lstat`` that no component of
+    ``autograded/<student>/<assignment>/integrity.json`` is a symlink or a
+    special file.
+
+    Raises
+    ------
+    UnsafePath
+        A component is a symlink or not what it should be.
+    ValueError
+        The report is not valid JSON, or not a dict.
+    """
+    from course_utils.grading.report import read_report
+
+    path = course.root / "autograded"
+    for part in (student, assignment, REPORT):
+        kind = lkind(path)
+        if kind is None:
+            return {}
+        if kind != "dir":
+            raise UnsafePath(f"{path.relative_to(course.root)} is a {kind}")
+        path = path / part
+    kind = lkind(path)
+    if kind is None:
+        return {}
+    if kind != "file":
+        raise UnsafePath(f"{path.relative_to(course.root)} is a {kind}")
+    report = read_report(str(path.parent))
+    if not isinstance(report, dict):
+        raise ValueError("not a JSON object")
+    return report
+
+
+def integrity_reasons(course: Course, student: str, assignment: str) -> list[str]:
+    """What ``autograded/<student>/<assignment>/integrity.json`` says a TA should look at.
+
+    The report maps notebook name -> ``{"flags": [str], "kernel_died": bool,
+    "sandbox": "bwrap" | "none (unsafe-no-sandbox)", "errors": [str]}``.
 
     Returns
     -------
     list of str
-        ``kernel died``, one ``clean room: ...`` per test cell that failed
-        the clean-room regrade, and one ``integrity flags: ...`` summary.
+        ``kernel died``, each error (a timeout, an unreadable notebook),
+        ``graded without a sandbox (...)`` unless the sandbox was ``bwrap``,
+        and one ``integrity flags: ...`` summary. Notebooks are named when
+        the assignment has several.
     """
-    path = course.root / "autograded" / student / assignment / "integrity.json"
-    if not path.is_file():
-        return []
     try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-        notebooks = [info for info in report.values() if isinstance(info, dict)]
-    except (OSError, ValueError, AttributeError):
-        return ["integrity.json unreadable"]
+        report = read_integrity(course, student, assignment)
+    except UnsafePath as e:
+        return [f"integrity.json not read: {e}"]
+    except (OSError, ValueError, TypeError) as e:
+        return [f"integrity.json unreadable ({type(e).__name__})"]
+    several = len(report) > 1
     reasons, flags = [], []
-    for info in notebooks:
+    for name, info in sorted(report.items()):
+        if not isinstance(info, dict):
+            reasons.append(f"integrity.json: no report for {name}")
+            continue
+        where = f" in {name}" if several else ""
         if info.get("kernel_died"):
-            reasons.append("kernel died")
-        failed = info.get("cleanroom", {}).get("failed", {})
-        reasons += [f"clean room: {cell} scores 0 ({_short(why)})" for cell, why in failed.items()]
-        for flag in info.get("flags", []):
-            if isinstance(flag, dict):
-                where = ", ".join(str(x) for x in (flag.get("cell"), flag.get("line") and f"line {flag['line']}") if x)
-                flags.append(f"{flag.get('construct', 'flag')} ({where})" if where else str(flag.get("construct")))
-            else:
-                flags.append(str(flag))
+            reasons.append(f"kernel died{where}")
+        errors = info.get("errors") or []
+        reasons += [f"{_short(e)}{where}" for e in (errors if isinstance(errors, list) else [errors])]
+        sandbox = info.get("sandbox")
+        if sandbox is not None and sandbox != SANDBOX:
+            reasons.append(f"graded without a sandbox ({_short(sandbox, 40)}){where}")
+        for flag in info.get("flags") or []:
+            flags.append(_flag(flag))
     if flags:
         shown = list(dict.fromkeys(flags))
         more = f" and {len(shown) - 5} more" if len(shown) > 5 else ""
         reasons.append(f"integrity flags: {'; '.join(shown[:5])}{more}")
-    return reasons
+    return list(dict.fromkeys(reasons))
 
 
-def _short(text: str, limit: int = 100) -> str:
+def _flag(flag) -> str:
+    if isinstance(flag, dict):  # an older report: {"construct", "cell", "line"}
+        where = ", ".join(str(x) for x in (flag.get("cell"), flag.get("line") and f"line {flag['line']}") if x)
+        what = str(flag.get("construct", "flag"))
+        return f"{what} ({where})" if where else what
+    return _short(flag)
+
+
+def _short(text, limit: int = 100) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
@@ -116,7 +182,9 @@ def attention_file(course: Course) -> Path:
     """Where ``grade`` keeps the reasons a submission needs attention, for ``export`` to note.
 
     It sits in ``autograded/`` because that folder is never committed and
-    nbgrader only looks at its sub-folders.
+    nbgrader only looks at its sub-folders. It is read with ``O_NOFOLLOW``
+    and written by replacing it, so a symlink planted in its place is never
+    followed.
     """
     return course.root / "autograded" / "needs_attention.json"
 
@@ -124,73 +192,15 @@ def attention_file(course: Course) -> Path:
 def read_attention(course: Course) -> dict[str, dict[str, list[str]]]:
     """Assignment -> student -> reasons, as the last ``grade`` runs left them."""
     try:
-        return json.loads(attention_file(course).read_text(encoding="utf-8"))
+        data = json.loads(read_bytes(course.root, "autograded", attention_file(course).name, limit=16 * 2**20))
     except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    return {a: {s: [str(r) for r in reasons] for s, reasons in students.items() if isinstance(reasons, list)}
+            for a, students in data.items() if isinstance(students, dict)}
 
 
-def submitted_students(course: Course, assignments: list[str]) -> list[str]:
-    """Every student with a folder in ``submitted/`` for one of ``assignments``."""
-    submitted = course.root / "submitted"
-    if not submitted.is_dir():
-        return []
-    return sorted(s.name for s in submitted.iterdir()
-                  if s.is_dir() and any((s / a).is_dir() for a in assignments))
-
-
-def export_csv(course: Course, output: Path, assignments: list[str]) -> tuple[int, int]:
-    """Write one row per student: every graded cell's score, per-assignment totals, the overall total.
-
-    Students known to the gradebook or with a folder in ``submitted/`` are
-    listed; an assignment without a graded submission scores 0 and says why
-    in the ``note`` column, as do integrity flags.
-
-    Parameters
-    ----------
-    course : Course
-    output : Path
-        The CSV file to write.
-    assignments : list of str
-        The assignments to export, in column order.
-
-    Returns
-    -------
-    (int, int)
-        Number of students and of notes written.
-    """
-    attention = read_attention(course)
-    with open_gradebook(course) as gb:
-        students = sorted({s.id for s in gb.students} | set(submitted_students(course, assignments)))
-    header = ["student"]
-    per_assignment = {}
-    for a in assignments:
-        cells = graded_cells(course, a)
-        per_assignment[a] = (columns(cells), sum(c.points for c in cells), read_scores(course, a, students))
-        header += [f"{a}:{col}" for col in per_assignment[a][0]] + [f"{a}:total"]
-    header += ["total", "max_total", "note"]
-    notes = 0
-    with open(output, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        for student in students:
-            row, total, max_total, note = [student], 0.0, 0.0, []
-            for a in assignments:
-                cols, points, scores = per_assignment[a]
-                got = scores[student]
-                reasons = list(attention.get(a, {}).get(student, []))
-                if got is None:
-                    submitted = (course.root / "submitted" / student / a).is_dir()
-                    reasons = ["not graded" if submitted else "no submission", *reasons]
-                    got = dict.fromkeys(cols, 0.0)
-                reasons += integrity_reasons(course, student, a)
-                note += [f"{a}: {r}" for r in dict.fromkeys(reasons)]
-                subtotal = sum(got.values())
-                row += [_fmt(got[c]) for c in cols] + [_fmt(subtotal)]
-                total, max_total = total + subtotal, max_total + points
-            notes += bool(note)
-            writer.writerow(row + [_fmt(total), _fmt(max_total), "; ".join(note)])
-    return len(students), notes
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+def save_attention(course: Course, attention: dict[str, dict[str, list[str]]]) -> None:
+    """Write the attention list (see :func:`attention_file`)."""
+    write_text(attention_file(course), json.dumps(attention, indent=1, sort_keys=True) + "\n")
