@@ -201,12 +201,22 @@ def _linear_backward_fd(nb, seed, which):
 
 
 def test_linear_backward(nb):
+    """dX: the gradient that flows on to the layer below."""
     for tag, G, X, W, res in _linear_backward_cases(nb, 40102):
         assert_close(res[0], G @ W, "dX" + tag)
+    _linear_backward_fd(nb, 40103, 0)
+
+
+def test_linear_backward_dw(nb):
+    for tag, G, X, W, res in _linear_backward_cases(nb, 40104):
         assert_close(res[1], G.T @ X, "dW" + tag)
+    _linear_backward_fd(nb, 40105, 1)
+
+
+def test_linear_backward_db(nb):
+    for tag, G, X, W, res in _linear_backward_cases(nb, 40106):
         assert_close(res[2], G.sum(axis=0), "db" + tag)
-    for which in range(3):
-        _linear_backward_fd(nb, 40103, which)
+    _linear_backward_fd(nb, 40107, 2)
 
 
 # --------------------------------------------------------------------------- losses
@@ -229,28 +239,36 @@ def _loss_cases(nb, fn, seed, ties=False):
             yield f" for shape {shape}", yh, y, res
 
 
+def _loss_fd(nb, fn, ref, seed):
+    """The student's gradient against a central difference of their own loss, where their loss is right."""
+    rng = np.random.default_rng(seed)
+    yh, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    loss, grad = _pair(getattr(nb, fn)(yh, y), fn, "(loss, dy_hat)")
+    if abs(float(as_float_array(loss, f"{fn} loss", ())) - ref(yh, y)[0]) < 1e-12:
+        assert_close(grad, _num_grad(lambda t: float(getattr(nb, fn)(t, y)[0]), yh),
+                     f"{fn} gradient against a central difference of your loss", rtol=1e-6, atol=1e-9)
+
+
 def test_mse_loss(nb):
     for tag, yh, y, res in _loss_cases(nb, "mse_loss", 40201):
-        want_loss, want_grad = _mse(yh, y)
-        assert_close(res[0], want_loss, "mse_loss loss" + tag)
-        assert_close(res[1], want_grad, "mse_loss gradient" + tag + " (n = every element averaged over)")
-    rng = np.random.default_rng(40202)
-    yh, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
-    if abs(float(nb.mse_loss(yh, y)[0]) - _mse(yh, y)[0]) < 1e-12:
-        assert_close(nb.mse_loss(yh, y)[1], _num_grad(lambda t: float(nb.mse_loss(t, y)[0]), yh),
-                     "dy_hat against a central difference of your loss", rtol=1e-6, atol=1e-9)
+        assert_close(res[0], _mse(yh, y)[0], "mse_loss loss" + tag)
+
+
+def test_mse_grad(nb):
+    for tag, yh, y, res in _loss_cases(nb, "mse_loss", 40203):
+        assert_close(res[1], _mse(yh, y)[1], "mse_loss gradient" + tag + " (n = every element averaged over)")
+    _loss_fd(nb, "mse_loss", _mse, 40202)
 
 
 def test_mae_loss(nb):
     for tag, yh, y, res in _loss_cases(nb, "mae_loss", 40501, ties=True):
-        want_loss, want_grad = _mae(yh, y)
-        assert_close(res[0], want_loss, "mae_loss loss" + tag)
-        assert_close(res[1], want_grad, "mae_loss gradient" + tag + " (subgradient 0 at ties)")
-    rng = np.random.default_rng(40502)
-    yh, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
-    if abs(float(nb.mae_loss(yh, y)[0]) - _mae(yh, y)[0]) < 1e-12:
-        assert_close(nb.mae_loss(yh, y)[1], _num_grad(lambda t: float(nb.mae_loss(t, y)[0]), yh),
-                     "dy_hat against a central difference of your loss", rtol=1e-6, atol=1e-9)
+        assert_close(res[0], _mae(yh, y)[0], "mae_loss loss" + tag)
+
+
+def test_mae_grad(nb):
+    for tag, yh, y, res in _loss_cases(nb, "mae_loss", 40503, ties=True):
+        assert_close(res[1], _mae(yh, y)[1], "mae_loss gradient" + tag + " (subgradient 0 at ties)")
+    _loss_fd(nb, "mae_loss", _mae, 40502)
 
 
 # --------------------------------------------------------------------------- the MLP
@@ -313,10 +331,19 @@ def _mlp_backward_fd(nb, seed, keys):
 
 
 def test_mlp_backward(nb):
+    """The output layer's gradients W2 and b2."""
     for tag, g, want in _mlp_backward_cases(nb, 40302):
-        for k in ("W2", "b2", "W1", "b1"):
+        for k in ("W2", "b2"):
             assert_close(g[k], want[k], f'mlp_backward(...)["{k}"]' + tag)
-    _mlp_backward_fd(nb, 40303, ("W1", "b1", "W2", "b2"))
+    _mlp_backward_fd(nb, 40303, ("W2", "b2"))
+
+
+def test_mlp_backward_hidden(nb):
+    """The hidden layer's gradients W1 and b1, exact zeros in z1 included."""
+    for tag, g, want in _mlp_backward_cases(nb, 40304):
+        for k in ("W1", "b1"):
+            assert_close(g[k], want[k], f'mlp_backward(...)["{k}"]' + tag)
+    _mlp_backward_fd(nb, 40305, ("W1", "b1"))
 
 
 # --------------------------------------------------------------------------- training
@@ -412,6 +439,24 @@ def test_debug_backward_fixed(nb):
 
 # --------------------------------------------------------------------------- quiz
 
-def test_quiz(nb):
-    got = [str(getattr(nb, f"q{i}_answer")).strip().upper() for i in range(1, 5)]
-    assert got == ["A", "B", "C", "D"], "at least one quiz answer is wrong"
+_KEY = {1: "B", 2: "D", 3: "A", 4: "C"}
+
+
+def _quiz(nb, i):
+    assert str(getattr(nb, f"q{i}_answer")).strip().upper() == _KEY[i], f"Q{i}: not the right answer."
+
+
+def test_quiz_q1(nb):
+    _quiz(nb, 1)
+
+
+def test_quiz_q2(nb):
+    _quiz(nb, 2)
+
+
+def test_quiz_q3(nb):
+    _quiz(nb, 3)
+
+
+def test_quiz_q4(nb):
+    _quiz(nb, 4)
