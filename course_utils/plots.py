@@ -26,6 +26,7 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 __all__ = [
     "OKABE_ITO",
+    "legend_below",
     "plot_activation",
     "plot_decision_boundary",
     "plot_graph",
@@ -323,7 +324,10 @@ def plot_step_error(
     Returns
     -------
     Figure
-        Each best-step marker is a Line2D whose gid is ``"best:" + label``.
+        Each curve is a Line2D whose gid is ``"curve:" + label``, its
+        best-step marker (a star; the step is in the legend) one whose gid is
+        ``"best:" + label``. The words naming the regions sit in a band above
+        the data and the legend below the axes, so no curve crosses text.
     """
     hs = np.asarray(hs, dtype=np.float64)
     if hs.ndim != 1 or hs.size < 2:
@@ -348,33 +352,48 @@ def plot_step_error(
     best_h = {}
     for i, (label, err) in enumerate(curves.items()):
         color = _CYCLE[i % len(_CYCLE)]
-        ax.plot(hs, err, color=color, lw=1.8, marker=_MARKERS[i % len(_MARKERS)], ms=3.5, label=label)
         if best is not None and label in best:
             hb = float(best[label])
-            eb = float(np.interp(np.log(hb), np.log(hs), np.log(err)))
-            eb = np.exp(eb)
+            eb = float(np.exp(np.interp(np.log(hb), np.log(hs), np.log(err))))
         elif best is None and np.any(np.isfinite(err)):
             k = int(np.nanargmin(err))
             hb, eb = hs[k], err[k]
         else:
-            continue
-        best_h[label] = hb
-        ax.plot([hb], [eb], ls="none", marker="*", ms=16, mfc=color, mec="black", mew=0.8,
-                zorder=5, gid=f"best:{label}")
-        ax.annotate(f"best h ≈ {hb:.0e}", (hb, eb), xytext=(0, -16), textcoords="offset points",
-                    ha="center", va="top", fontsize=9, color=color, fontweight="bold",
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+            hb = None
+        # The best step goes in the legend, not beside the star, where other curves may pass.
+        name = label if hb is None else f"{label} (best h ≈ {hb:.0e})"
+        ax.plot(hs, err, color=color, lw=1.8, marker=_MARKERS[i % len(_MARKERS)], ms=3.5, label=name,
+                gid=f"curve:{label}")
+        if hb is not None:
+            best_h[label] = hb
+            ax.plot([hb], [eb], ls="none", marker="*", ms=16, mfc=color, mec="black", mew=0.8,
+                    zorder=5, clip_on=False, gid=f"best:{label}")
 
     finite = np.concatenate([e[np.isfinite(e)] for e in curves.values()])
-    y_lo, y_hi = finite.min() / 30, finite.max() * 30
-    ax.set_ylim(y_lo, y_hi)
+    y_lo, y_hi = finite.min() / 10, finite.max() * 3
     x_lo, x_hi = hs[0], hs[-1]
     ax.set_xlim(x_lo, x_hi)
 
+    # Guides of slope 1 and 2 over the right-hand (truncation) decades, fanning
+    # out from one point below every curve there, so they cross no curve and
+    # not each other; the legend names them.
+    span = np.log10(x_hi / max(best_h.values())) if best_h else np.log10(x_hi / x_lo) / 2
+    h0 = x_hi / 10 ** float(np.clip(span, 1.0, 3.0))
+    on_guide = hs >= h0
+    lowest = np.nanmin(np.vstack(list(curves.values()))[:, on_guide], axis=0)
+    e0 = min(np.nanmin(lowest / (hs[on_guide] / h0) ** p) for p in (1, 2)) / 4 if np.any(np.isfinite(lowest)) \
+        else y_hi / 1000
+    for p, style in ((1, (0, (5, 3))), (2, (0, (2, 2)))):
+        ax.plot([h0, x_hi], [e0, e0 * (x_hi / h0) ** p], ls=style, color="#555555", lw=1.2, gid=f"slope:{p}",
+                label=f"slope {p} guide: error ∝ h{'²' if p == 2 else ''}")
+    y_lo = min(y_lo, e0 / 3)
+
     # Left of every best h, round-off dominates; right of every best h,
     # truncation does. Between the minima of different formulas it depends
-    # on the formula, so that band stays unshaded.
+    # on the formula, so that band stays unshaded. The words sit in a band
+    # above the data, so no curve crosses them.
     top = blended_transform_factory(ax.transData, ax.transAxes)
+    words = []
     if best_h:
         h_left, h_right = min(best_h.values()), max(best_h.values())
         for lo, hi, color, text in [
@@ -385,34 +404,36 @@ def plot_step_error(
                 continue
             ax.axvspan(lo, hi, color=color, alpha=0.12, lw=0, zorder=0)
             if np.log10(hi / lo) >= 2.5:  # room for the words
-                ax.text(np.sqrt(lo * hi), 0.97, text, transform=top, ha="center", va="top", fontsize=9,
-                        color="#333333")
+                words.append(ax.text(np.sqrt(lo * hi), 0.98, text, transform=top, ha="center", va="top",
+                                     fontsize=9, color="#333333"))
+    if words:
+        band = max(w.get_window_extent().height for w in words) / ax.get_window_extent().height
+        decades = np.log10(y_hi / y_lo)
+        y_hi = y_lo * 10 ** (decades / max(1 - band - 0.04, 0.3))
+    ax.set_ylim(y_lo, y_hi)
 
-    # Guides of slope 1 and 2 over the right-hand (truncation) decades, hung
-    # below the curves so they do not hide them.
-    span = np.log10(x_hi / max(best_h.values())) if best_h else np.log10(x_hi / x_lo) / 2
-    span = float(np.clip(span, 1.0, 3.0))
-    h_ref = np.array([x_hi / 10**span, x_hi])
-    anchor = min(np.nanmin(e[-3:]) if np.any(np.isfinite(e[-3:])) else np.inf for e in curves.values())
-    anchor = anchor / 5 if np.isfinite(anchor) else y_hi / 1000
-    for p in (1, 2):
-        e_ref = anchor * (h_ref / x_hi) ** p
-        ax.plot(h_ref, e_ref, ls=(0, (5, 3)) if p == 1 else (0, (2, 2)), color="#555555", lw=1.2,
-                gid=f"slope:{p}")
-        ax.annotate(f"slope {p}", (h_ref[0], e_ref[0]), xytext=(-4, 0), textcoords="offset points",
-                    ha="right", va="center", fontsize=9, color="#333333")
-    ax.set_ylim(min(y_lo, anchor * 10 ** (-2 * span) / 3), y_hi)
-
-    if np.any(np.concatenate([e for e in curves.values()]) == ERROR_FLOOR):
-        ax.text(0.99, 0.01, f"errors of exactly 0 are drawn at {ERROR_FLOOR:.0e}", transform=ax.transAxes,
-                fontsize=8, color="#555555", ha="right", va="bottom")
-    ax.set_xlabel("step size h")
+    zero = " (errors of exactly 0 are drawn at {:.0e})".format(ERROR_FLOOR)
+    drawn_at_floor = np.any(np.concatenate([e for e in curves.values()]) == ERROR_FLOOR)
+    ax.set_xlabel("step size h" + (zero if drawn_at_floor else ""))
     ax.set_ylabel("absolute error |estimate − exact|" if ylabel is None else ylabel)
     ax.set_title("Error of a derivative estimate against the step size" if title is None else title)
     ax.grid(True, which="major", color="#dddddd", lw=0.6)
-    # Lower left is empty for V-shaped curves: round-off error is large there.
-    ax.legend(loc="lower left", fontsize=9, framealpha=0.9)
+    legend_below(ax)
     return fig
+
+
+def legend_below(ax: Axes) -> None:
+    """Put ``ax``'s legend under its x-axis label, in two columns, where it can hide no data.
+
+    Parameters
+    ----------
+    ax : Axes
+        Axes whose labelled artists go in the legend (called again after
+        adding one, it replaces the legend).
+    """
+    below = ax.transAxes + ScaledTranslation(0, -42 / 72, ax.figure.dpi_scale_trans)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below, ncol=2, fontsize=9,
+              frameon=False, handlelength=2.5, columnspacing=1.5)
 
 
 # ---------------------------------------------------------------- losses ---

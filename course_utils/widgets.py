@@ -19,7 +19,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import OKABE_ITO, plot_step_error
+from .plots import OKABE_ITO, legend_below, plot_step_error
 
 __all__ = [
     "quiz",
@@ -123,11 +123,11 @@ def tangent_figure(
         except (TypeError, ValueError) as exc:
             message = f"{_name(grad)}() returned something that is not a number: {exc}"
     if message is not None:
-        ax.legend(loc="upper center", fontsize=9)
+        legend_below(ax)
         return fig, f"<code>{numbers}</code>" + _warning_html(message)
     ax.plot(ws, value + slope * (ws - w), ls="--", color=OKABE_ITO["vermillion"], lw=1.8,
             label=f"tangent, slope = grad(w, x, y) = {slope:.4g}")
-    ax.legend(loc="upper center", fontsize=9)
+    legend_below(ax)
     return fig, f"<code>{numbers} &nbsp;&nbsp; dL/dw = {slope:.4g}</code>"
 
 
@@ -239,10 +239,17 @@ def step_size_figure(hs: np.ndarray, errors: Mapping[str, np.ndarray], h: float)
         ax.set_xscale("log")
         ax.set_xlim(min(hs), max(hs))
         ax.set_xlabel("step size h")
-        ax.text(0.5, 0.5, "no estimator ran yet: see the message above", transform=ax.transAxes,
-                ha="center", va="center")
-    ax.axvline(h, color="black", lw=1.2, ls="-.", gid="current-h", label=f"slider: h = {h:.1e}")
-    ax.legend(loc="lower left", fontsize=9, framealpha=0.9)
+        # In the half of the plot away from the slider's line, so the line never crosses it.
+        left_half = np.log(h / min(hs)) < np.log(max(hs) / h)
+        ax.text(0.75 if left_half else 0.25, 0.5, "No estimator ran yet:\nsee the message above.",
+                transform=ax.transAxes, ha="center", va="center")
+    # The line stops below any words it would cross (the region names at the top).
+    frame = ax.get_window_extent()
+    x = ax.transData.transform((h, 1.0))[0]
+    crossed = [t.get_window_extent() for t in ax.texts if t.get_text()]
+    top = min([(box.y0 - frame.y0) / frame.height - 0.02 for box in crossed if box.x0 <= x <= box.x1], default=1.0)
+    ax.axvline(h, ymax=top, color="black", lw=1.2, ls="-.", gid="current-h", label=f"slider: h = {h:.1e}")
+    legend_below(ax)
     return fig
 
 

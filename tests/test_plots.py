@@ -144,9 +144,10 @@ def test_step_error_log_log_with_labels_and_one_curve_per_estimator():
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert "h" in ax.get_xlabel() and "error" in ax.get_ylabel()
-    labels = [line.get_label() for line in ax.get_lines()]
-    assert "forward difference" in labels and "central difference" in labels
-    assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"forward difference", "central difference"}
+    gids = [line.get_gid() for line in ax.get_lines()]
+    assert "curve:forward difference" in gids and "curve:central difference" in gids
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0].startswith("forward difference (best h ≈") and legend[1].startswith("central difference")
 
 
 def test_step_error_ylabel_says_what_the_errors_are():
@@ -165,7 +166,7 @@ def test_step_error_marks_each_minimum():
     # the minima sit near the optima 1e-8 and 1e-16 ** (1/3) ≈ 5e-6 of the model curves
     assert 3e-9 < best["best:forward difference"] < 3e-8
     assert 1e-6 < best["best:central difference"] < 2e-5
-    assert sum("best h" in t for t in texts(fig)) == 2
+    assert sum("best h" in t.get_text() for t in fig.axes[0].get_legend().get_texts()) == 2
 
 
 def test_step_error_given_best_overrides_the_minimum():
@@ -186,17 +187,39 @@ def test_step_error_shades_regions_and_draws_slope_guides():
         x, y = np.log10(line.get_xdata()), np.log10(line.get_ydata())
         assert (y[1] - y[0]) / (x[1] - x[0]) == pytest.approx(p)
         assert line.get_linestyle() != "-"
-    assert "slope 1" in shown and "slope 2" in shown
+        # below every curve over its whole span, so it crosses none
+        for curve in (FORWARD, CENTRAL):
+            span = (HS >= line.get_xdata()[0]) & (HS <= line.get_xdata()[1])
+            guide = np.interp(np.log10(HS[span]), x, y)
+            assert np.all(guide < np.log10(curve[span]))
+    legend = "\n".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert "slope 1 guide" in legend and "slope 2 guide" in legend
+
+
+def test_step_error_text_and_legend_cross_no_curve():
+    """The region names sit above every curve, the legend below the axes (02's V-curves crossed them)."""
+    float32_like = np.minimum(1e-7 / HS + HS**2, 1.0)  # flat at the top on the left, like float32's round-off
+    fig = plots.plot_step_error(HS, {"float64": CENTRAL, "float32": float32_like})
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    frame = ax.get_window_extent()
+    for text in ax.texts:
+        box = text.get_window_extent()
+        for line in ax.get_lines():
+            points = ax.transData.transform(np.column_stack([line.get_xdata(), line.get_ydata()]))
+            inside = (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+            assert np.all(points[inside, 1] < box.y0), f"{line.get_gid()} crosses {text.get_text()!r}"
+    assert ax.get_legend().get_window_extent().y1 < frame.y0
 
 
 def test_step_error_survives_exact_zeros():
     errors = CENTRAL.copy()
     errors[10] = 0.0
     fig = plots.plot_step_error(HS, {"central difference": errors})
-    (curve,) = [line for line in fig.axes[0].get_lines() if line.get_label() == "central difference"]
+    (curve,) = [line for line in fig.axes[0].get_lines() if line.get_gid() == "curve:central difference"]
     assert np.all(curve.get_ydata() > 0) and np.min(curve.get_ydata()) == plots.ERROR_FLOOR
     fig.canvas.draw()  # a log axis with a zero would fail or drop the point here
-    assert "exactly 0" in all_text(fig)
+    assert "exactly 0" in fig.axes[0].get_xlabel()
 
 
 @pytest.mark.parametrize("hs, errors, message", [

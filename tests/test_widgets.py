@@ -138,7 +138,25 @@ def test_step_size_figure_has_the_curves_and_a_line_at_h():
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == "current-h"]
     assert line.get_xdata()[0] == 3e-7
-    assert {"forward difference", "central difference"} <= {ln.get_label() for ln in ax.get_lines()}
+    assert {"curve:forward difference", "curve:central difference"} <= {ln.get_gid() for ln in ax.get_lines()}
+    # a line under the region names stops below them
+    (words,) = [t for t in ax.texts if "truncation" in t.get_text()]
+    ax = widgets.step_size_figure(hs, errors, words.get_position()[0]).axes[0]
+    (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == "current-h"]
+    (words,) = [t for t in ax.texts if "truncation" in t.get_text()]
+    assert ax.transAxes.transform((0, line.get_ydata()[1]))[1] < words.get_window_extent().y0
+
+
+def test_step_size_figure_blank_keeps_the_line_off_the_note():
+    hs = np.logspace(-16, -1, 31)
+    for h in (1e-14, 1e-5, 1e-2):
+        fig = widgets.step_size_figure(hs, {}, h)
+        ax = fig.axes[0]
+        fig.canvas.draw()
+        (note,) = ax.texts
+        box = note.get_window_extent()
+        x = ax.transData.transform((h, 0.5))[0]
+        assert not box.x0 <= x <= box.x1, h
 
 
 def test_step_size_explorer_with_a_blank_estimator_keeps_the_others():
