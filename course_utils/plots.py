@@ -157,7 +157,8 @@ def plot_graph(
     title : str, optional
         Axes title; default ``"Computational graph"``.
     ax : Axes, optional
-        Where to draw; a new 7-inch-wide figure when None.
+        Where to draw; a new figure when None, 7 inches wide (up to 10 for
+        graphs of more than five columns).
     digits : int
         Significant digits of the numbers shown.
 
@@ -186,7 +187,10 @@ def plot_graph(
     n_rows = max(ys) - min(ys) + 1
     if ax is None:
         height = 1.0 + 1.1 * n_rows
-        fig = plt.figure(figsize=(_WIDTH, height))
+        # Past five columns the figure widens (up to 10 inches, which
+        # JupyterLab still shows unscaled), so node text stays readable.
+        width = float(np.clip(1.4 * (max(xs) - min(xs) + 1), _WIDTH, 10.0))
+        fig = plt.figure(figsize=(width, height))
         # Use the full width: columns need the room for their arrow labels.
         ax = fig.add_axes((0.01, 0.4 / height, 0.98, 1 - 0.85 / height))
     fig = ax.figure
