@@ -130,6 +130,7 @@ class JudgedExecute(Execute):
         self._channel: Channel | None = None
         self._died: str | None = None
         self._errors: list[str] = []
+        self._judge_seconds = 0.0
         started = time.monotonic()
         try:
             nb, resources = super().preprocess(nb, resources)
@@ -143,7 +144,7 @@ class JudgedExecute(Execute):
         integrity = nb.metadata.setdefault("integrity", {})
         integrity.update(sandbox="bwrap" if self._sandboxed else "none (unsafe-no-sandbox)",
                          kernel_died=self._died is not None, errors=self._errors,
-                         seconds=round(time.monotonic() - started, 2))
+                         seconds=round(time.monotonic() - started, 2), judge_seconds=round(self._judge_seconds, 2))
         if not self._sandboxed:
             self.log.warning("%s/%s graded WITHOUT a sandbox (--unsafe-no-sandbox)", info["student"], info["notebook"])
         if self._died is not None:
@@ -178,6 +179,7 @@ class JudgedExecute(Execute):
         grade_id = cell.metadata.nbgrader.get("grade_id", "")
         if grade_id not in self._tests:
             return [_error("UnknownTest", f"{grade_id!r} is not a test cell of this assignment")]
+        started = time.monotonic()
         try:
             channel = self._connect()
             channel.deadline = time.monotonic() + (self.timeout or 60)
@@ -188,6 +190,7 @@ class JudgedExecute(Execute):
             verdict = Verdict(False, "", "KernelDied", self._errors[-1])
         except StudentError as error:
             verdict = Verdict(False, "", "GradingError", str(error))
+        self._judge_seconds += time.monotonic() - started
         if "timed out" in verdict.evalue:
             self._errors.append(f"{grade_id}: {verdict.evalue}")
         outputs = [new_output("stream", name="stdout", text=verdict.stdout)] if verdict.stdout else []
