@@ -8,8 +8,16 @@ Run ``python benchmarks/bench_checker.py`` (about 2 minutes) or with
 * the same for the CS231n rule (h=1e-5, max rel_error < 1e-7, and < 1e-5)
   and the DLS rule (epsilon=1e-7, ||g-n|| / (||g||+||n||) < 2e-7), and
   torch.autograd.gradcheck when torch is installed;
+* the harder zoo, per family: false alarms, bugs caught and right tags for
+  entries of mixed scales (1e-6 .. 1e6 in one x), functions computed in
+  float32, needles (one entry off by 1%) among 1e5, broadcasting bugs,
+  near-kinks, batch-averaging bugs and layers whose backward mutates the cache;
+* numerical_gradient's worst relative error per scale;
 * full-mode time as a ratio to its 2P evaluations of f (a small MLP loss),
-  and directional-mode time at P = 1e5.
+  and directional-mode time at P = 1e5, localisation of a needle included.
+
+A bug counts as caught when the check fails, or when it lists the bug's
+entries as undecided (the checker said it could not see them: no guess).
 """
 from __future__ import annotations
 
@@ -27,7 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from course_utils.checker import check_gradient, numerical_gradient  # noqa: E402
+from course_utils.checker import check_gradient, check_layer, numerical_gradient  # noqa: E402
 
 try:
     import torch
@@ -432,6 +440,194 @@ def timing(sizes, rng) -> None:
           f"({result.evaluations} evaluations, passed={result.passed})")
 
 
+# --------------------------------------------------------------------------
+# the harder zoo: each family returns f, grad, x and a list of planted bugs
+# (name, bad_grad, expected first tag or None, the entries it touches or None)
+
+
+def mixed_scales(rng):
+    """Separable f whose entries live at scales from 1e-6 to 1e6 in one x."""
+    p = int(rng.integers(4, 40))
+    s = 10.0 ** rng.uniform(-6, 6, p)
+    w = rng.uniform(0.5, 3, p)
+    x = s * rng.uniform(-2, 2, p)
+    f = lambda x: np.sum(np.sin(w * x / s)) + 0.3 * np.sum((x / s) ** 2)
+    g = lambda x: w * np.cos(w * x / s) / s + 0.6 * x / s ** 2
+    return f, g, x
+
+
+def float32_of(family):
+    """The family computed in float32: inputs and result rounded to float32."""
+    def make(rng):
+        f0, g, x = family(rng)
+        f = lambda x: float(np.float32(f0(x.astype(np.float32).astype(np.float64))))
+        return f, g, x
+    make.__name__ = f"float32 {family.__name__}"
+    return make
+
+
+def near_kink(rng):
+    """ReLU with entries a hair (1e-9 .. 1e-6 relative) from the kink."""
+    p = int(rng.integers(4, 40))
+    x = rng.standard_normal(p)
+    near = rng.random(p) < 0.3
+    x[near] = np.sign(rng.standard_normal(near.sum())) * 10.0 ** rng.uniform(-9, -6, near.sum())
+    c = rng.standard_normal(p)
+    f = lambda x: np.sum(c * np.maximum(x, 0)) + 0.5 * np.sum(x ** 2)
+    g = lambda x: c * (x > 0) + x
+    return f, g, x
+
+
+def batch_mean(rng):
+    """A loss averaged over a batch of N rows; x is (N, D)."""
+    n, d = int(rng.integers(2, 12)), int(rng.integers(1, 6))
+    t = rng.standard_normal((n, d))
+    x = rng.standard_normal((n, d))
+    f = lambda x: np.mean(np.sum((np.tanh(x) - t) ** 2, axis=1))
+    g = lambda x: 2 * (np.tanh(x) - t) * (1 - np.tanh(x) ** 2) / n
+    return f, g, x
+
+
+HARD_FAMILIES = [mixed_scales, float32_of(poly), float32_of(exp_log), float32_of(trig),
+                 near_kink, batch_mean]
+
+
+def hard_bugs(family, f, g, x, rng):
+    """Bugs planted in a hard-zoo case: (kind, bad, tag, entries)."""
+    g0 = g(x.copy())
+    # Single-entry bugs go where the entry matters to f at 1e-6 or more: 1% of
+    # a gradient that moves f by less is below anything float64 can resolve.
+    scale = np.maximum(np.abs(x), 1e-3 * np.median(np.abs(x)))
+    matters = np.flatnonzero(np.abs(g0 * scale).reshape(-1) >= 1e-6 * max(abs(f(x.copy())), 1e-300))
+    i = int(rng.choice(matters)) if matters.size else 0
+    bugs = [("sign", lambda x: -g(x), "sign", None), ("zero", lambda x: 0 * g(x), "zero", None),
+            ("x2", lambda x: 2 * g(x), "scale:2", None)]
+
+    def one_entry(factor):
+        def bad(x):
+            out = g(x).copy()
+            out.flat[i] = out.flat[i] * factor if out.flat[i] != 0 else 0.01 * np.max(np.abs(g0))
+            return out
+        return bad
+    if x.size >= 4 and matters.size:
+        bugs.append(("1% entry", one_entry(1.01), "entries", [np.unravel_index(i, x.shape)]))
+        bugs.append(("sign entry", one_entry(-1.0), "entries", [np.unravel_index(i, x.shape)]))
+    if family is batch_mean:
+        n = x.shape[0]
+        bugs += [("no mean", lambda x: n * g(x), f"scale:{n:.3g}", None),
+                 ("mean twice", lambda x: g(x) / n, f"scale:{1 / n:.3g}", None)]
+    return bugs
+
+
+def hard_zoo(n_cases: int, rng) -> None:
+    print(f"\n== Harder zoo: {n_cases} correct cases per family, and bugs planted in them ==")
+    print("  (no verdict: nothing could be judged at 1%, not a pass; undecided: a bug's entries were")
+    print("   listed as undecided instead of passed)")
+    print(f"  {'family':22s} {'alarms':>8s} {'no verdict':>10s} {'bugs':>6s} {'caught':>8s} {'tag ok':>8s} "
+          f"{'undecided':>9s}")
+    totals = Counter()
+    for family in HARD_FAMILIES:
+        c = Counter()
+        for k in range(n_cases):
+            f, g, x = family(rng)
+            result = check_gradient(f, g, x, seed=k)
+            # "undecided" (nothing could be judged) is not a pass, but no bug is claimed.
+            c["verdict undecided"] += result.diagnosis == "undecided"
+            c["alarm"] += not result.passed and result.diagnosis != "undecided"
+            if not result.passed and result.diagnosis != "undecided" and c["alarm"] <= 2:
+                print(f"    false alarm: {result}"[:300])
+            for kind, bad, tag, entries in hard_bugs(family, f, g, x, rng):
+                if np.array_equal(bad(x.copy()), g(x.copy())):
+                    continue
+                result = check_gradient(f, bad, x, seed=k)
+                hidden = entries is not None and all(tuple(int(v) for v in e) in result.undecided
+                                                     for e in entries)
+                c["bugs"] += 1
+                c["caught"] += (not result.passed) or hidden
+                c["undecided"] += hidden and result.passed
+                first = (result.diagnosis or "").split(",")[0]
+                c["tagged"] += first == tag or hidden
+                if result.passed and not hidden and c["missed"] < 2:
+                    c["missed"] += 1
+                    print(f"    missed {kind}: {result}"[:300])
+        print(f"  {family.__name__:22s} {c['alarm'] / n_cases:8.1%} {c['verdict undecided'] / n_cases:10.1%} "
+              f"{c['bugs']:6d} "
+              f"{c['caught'] / c['bugs']:8.1%} {c['tagged'] / c['bugs']:8.1%} {c['undecided']:9d}")
+        totals += c
+    totals["cases"] = n_cases * len(HARD_FAMILIES)
+    print(f"  {'all':22s} {totals['alarm'] / totals['cases']:8.1%} "
+          f"{totals['verdict undecided'] / totals['cases']:10.1%} {totals['bugs']:6d} "
+          f"{totals['caught'] / totals['bugs']:8.1%} {totals['tagged'] / totals['bugs']:8.1%} "
+          f"{totals['undecided']:9d}")
+    shapes_and_layers(rng)
+
+
+def shapes_and_layers(rng) -> None:
+    """Broadcasting shape bugs and layers whose backward mutates the cache."""
+    keepdims = 0
+    for _ in range(20):
+        n = int(rng.integers(2, 9))
+        y = rng.standard_normal(n)
+        f = lambda z: np.mean((z - y) ** 2)
+        bad = lambda z: 2 * (z.reshape(-1, 1) - y) / n  # (N, 1) - (N,) is (N, N)
+        result = check_gradient(f, bad, rng.standard_normal(n))
+        keepdims += result.diagnosis == "shape" and "keepdims" in result.message
+    mutated = 0
+    for _ in range(20):
+        X, W, b = rng.standard_normal((4, 3)), rng.standard_normal((2, 3)), rng.standard_normal(2)
+
+        def forward(X, W, b):
+            return X @ W.T + b, {"inputs": (X.copy(), W.copy()), "b": b}
+
+        def backward(dout, cache):
+            X, W = cache["inputs"]
+            W *= 1.0 + 1e-3  # a scaled copy saved for later, in place
+            return dout @ (W / (1.0 + 1e-3)), dout.T @ X, dout.sum(axis=0)
+        results = check_layer(forward, backward, (X, W, b), seed=0)
+        mutated += all(not r.passed and "cache" in r.message for r in results)
+    print(f"  broadcast (N,1)-(N,) : shape tag with keepdims hint in {keepdims}/20")
+    print(f"  layer mutating cache : caught in {mutated}/20")
+
+
+def numerical_accuracy(rng) -> None:
+    print("\n== numerical_gradient: worst relative error per scale (smooth float64) ==")
+    row = []
+    for e in range(-6, 7, 2):
+        worst = 0.0
+        for family in FAMILIES_SMOOTH:
+            f0, g0, x0 = family(rng)
+            s = 10.0 ** e
+            f = lambda x: f0(x / s)
+            num, true = numerical_gradient(f, x0 * s), g0(x0) / s
+            worst = max(worst, float(np.max(np.abs(num - true)) / max(np.max(np.abs(true)), 1e-300)))
+        row.append(f"1e{e:+d}: {worst:.1e}")
+    f, g, x = mixed_scales(rng)
+    num, true = numerical_gradient(f, x), g(x)
+    row.append(f"mixed: {float(np.max(np.abs(num - true) / np.abs(true))):.1e} (per entry)")
+    print("  " + ", ".join(row))
+
+
+def needles(n_cases: int, rng) -> None:
+    print(f"\n== Needles: one entry off by 1% among P = 1e5, directional mode ({n_cases} cases) ==")
+    f, g, W = make_mlp_loss(100_000, rng)
+    g0 = g(W)
+    found, caught, times = 0, 0, []
+    for k in range(n_cases):
+        i = int(rng.integers(W.size))
+
+        def bad(W, i=i):
+            out = g(W).copy()
+            out.flat[i] *= 1.01
+            return out
+        start = time.perf_counter()
+        result = check_gradient(f, bad, W, mode="directional", seed=k)
+        times.append(time.perf_counter() - start)
+        caught += not result.passed
+        found += result.diagnosis == "entries" and result.bad_indices == [np.unravel_index(i, W.shape)]
+    print(f"  caught {caught}/{n_cases}, named with 'entries' {found}/{n_cases}, "
+          f"median {1e3 * np.median(times):.1f} ms (|g| at needles ~ {np.median(np.abs(g0)):.1e})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small run (a few seconds)")
@@ -441,6 +637,9 @@ def main() -> None:
     start = time.perf_counter()
     false_alarms(1_000 if args.quick else 10_000, rng)
     detection(500 if args.quick else 3_000, rng)
+    hard_zoo(15 if args.quick else 150, rng)
+    numerical_accuracy(rng)
+    needles(5 if args.quick else 30, rng)
     timing([100, 1_000] if args.quick else [100, 1_000, 10_000, 100_000], rng)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 

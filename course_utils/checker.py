@@ -6,8 +6,8 @@ estimates how wrong the finite difference itself can be, and fails an entry
 only when the analytic value is further away than that:
 
 1. Central differences with a step scaled to the entry, ``h_i = cbrt(eps) *
-   s_i`` where ``s_i`` is ``|x_i|`` (floored at a thousandth of x's typical
-   size, so an exact 0 still gets a step of x's scale): 2P evaluations.
+   s_i`` where ``s_i`` is ``|x_i|`` (an exact 0 gets a thousandth of x's typical size,
+   so its step follows x's scale): 2P evaluations.
    An entry passes here when it agrees within ``f``'s rounding noise (measured
    once, at steps far too small for truncation to show) and that noise is
    small enough to have seen a 1% error.
@@ -48,10 +48,13 @@ EPS = np.finfo(np.float64).eps
 # cbrt(eps) balances the h**2 truncation error of central differences against
 # the eps/h rounding error: about 6e-6 relative to the entry.
 STEP = EPS ** (1.0 / 3.0)
-# An entry's scale is |x_i|, but not below this fraction of x's median size:
-# an entry that is exactly 0 (a bias at initialisation, ReLU at 0) needs a
-# step that f's rounding does not drown, and one that follows x's scale.
-SCALE_FLOOR = 1e-3
+# An entry's scale is |x_i|. Entries below ZERO_SIZE of x's median size are
+# zeros (a bias at initialisation, ReLU at 0): they get ZERO_SCALE of x's
+# median size, a step that follows x's scale and that f's rounding does not
+# drown. ZERO_SIZE is small so that entries of very different sizes in one x
+# (1e-6 next to 1e6, with a median anywhere between) each keep their own.
+ZERO_SIZE = 1e-14
+ZERO_SCALE = 1e-3
 # Full mode costs 2P evaluations of f; above this many entries the checker
 # switches to directional mode. At 5000 entries a course sized loss still
 # checks entry by entry in well under a second.
@@ -213,16 +216,18 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     steps = STEP * _scales(flat)
     evaluate = lambda idx, t: _perturbed_values(f_scalar, work, idx, t)
     sigma = _noise_level(f_scalar, work)
-    n, _, _, _ = _examine(evaluate, None, f0, steps, sigma, 0.0, evaluate(indices, steps))
+    first = evaluate(indices, steps)
+    n, _, _, _ = _examine(evaluate, None, f0, steps, sigma, 0.0, first,
+                          _precision(_looks_float32(f0, first[0])))
     return n.reshape(work.shape)
 
 
 def _scales(flat: np.ndarray) -> np.ndarray:
-    """Per-entry scale ``|x_i|``, floored at ``SCALE_FLOOR`` times x's median size."""
+    """Per-entry scale ``|x_i|``; ``ZERO_SCALE`` of x's median size for (near) zeros."""
     size = np.abs(flat)
     nonzero = size[size > 0]
-    floor = SCALE_FLOOR * float(np.median(nonzero)) if nonzero.size else 1.0
-    return np.maximum(size, floor)
+    median = float(np.median(nonzero)) if nonzero.size else 1.0
+    return np.where(size < ZERO_SIZE * median, ZERO_SCALE * median, size)
 
 
 def _perturbed_values(f: Callable, work: np.ndarray, indices: np.ndarray,
@@ -278,7 +283,7 @@ def _noise_level(f: Callable, work: np.ndarray) -> float:
 
 
 def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndarray,
-             sigma: float, rtol: float, first: tuple[np.ndarray, ...]):
+             sigma: float, rtol: float, first: tuple[np.ndarray, ...], precision: float = EPS):
     """Numerical slopes with error bounds, probe by probe (an entry or a direction).
 
     Parameters
@@ -290,6 +295,9 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
         Analytic slopes to judge; None to estimate only (``numerical_gradient``).
     f0, steps, sigma, rtol
         ``f(x)``, base steps (M,), rounding noise of ``f``, relative floor.
+    precision : float
+        Machine epsilon of ``f``'s arithmetic: float64's, or float32's when
+        ``f`` computes in float32 (its inputs and value are then rounded).
     first : tuple of np.ndarray
         ``evaluate(arange(M), steps)``, already computed.
 
@@ -308,7 +316,7 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
     _store(ladder, np.arange(m), c0, f0, *first)
     fp, fm = first[0], first[1]
     n = ladder["D"][:, c0].copy()
-    tol = ROUNDING_SAFETY * np.maximum(sigma, EPS * ladder["fscale"]) / ladder["T"][:, c0] + rtol * np.abs(n)
+    tol = _floor(sigma, precision, ladder["fscale"], n, steps) / ladder["T"][:, c0] + rtol * np.abs(n)
     status = np.full(m, UNDECIDED)
     zero = ZERO_RTOL * ladder["fscale"] * STEP / steps  # steps / STEP is each probe's scale
     if a is None:
@@ -330,7 +338,7 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
             evaluations += 2 * todo.size
         quantum = _smallest_change(ladder)
         est, bound, usable, crossed = _bounds({key: v[todo] for key, v in ladder.items()},
-                                              sigma, rtol, quantum)
+                                              sigma, rtol, quantum, precision, steps[todo])
         n[todo[usable]], tol[todo[usable]] = est[usable], bound[usable]
         if a is None:
             done = usable & (bound <= 1e-10 * np.abs(est))
@@ -345,6 +353,19 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
             status[rest] = np.where(off, BAD, np.where(kinked, KINK, UNDECIDED))
         todo = todo[~done]
     return n, tol, status, evaluations
+
+
+def _floor(sigma: float, precision: float, fscale, slope, steps):
+    """Rounding error of ``f(x + t) - f(x - t)`` with safety: divide by ``t`` for a slope bound.
+
+    ``f``'s measured noise, or its value rounded to ``precision``; in float32
+    also the rounding of the input, which moves ``f`` by its slope times
+    ``precision * |x_i|`` (``steps / STEP`` is the entry's scale).
+    """
+    noise = np.maximum(sigma, precision * fscale)
+    if precision > EPS:
+        noise = np.maximum(noise, precision * np.abs(slope) * steps / STEP)
+    return ROUNDING_SAFETY * noise
 
 
 def _smallest_change(ladder: dict) -> float:
@@ -377,7 +398,8 @@ def _store(ladder: dict, idx: np.ndarray, column: int, f0: float, fp, fm, hp, hm
     ladder["fscale"][idx] = np.maximum.reduce([ladder["fscale"][idx], np.abs(fp), np.abs(fm)])
 
 
-def _bounds(ladder: dict, sigma: float, rtol: float, quantum: float):
+def _bounds(ladder: dict, sigma: float, rtol: float, quantum: float, precision: float,
+            steps: np.ndarray):
     """Best slope on each probe's ladder and its error bound.
 
     Rungs are columns, steps growing by ``RATIO``. For a smooth ``f`` the slope
@@ -397,7 +419,7 @@ def _bounds(ladder: dict, sigma: float, rtol: float, quantum: float):
     # or eps times its terms, assumed of order 1 (f = 0 exactly).
     still = np.all((D == 0) | np.isnan(D), axis=1)
     fscale = np.where(still, np.maximum(ladder["fscale"], 1.0), ladder["fscale"])
-    floor = ROUNDING_SAFETY * np.maximum(sigma, EPS * fscale)[:, None] / T
+    floor = _floor(sigma, precision, fscale[:, None], D, steps[:, None]) / T
     floor[still] = np.maximum(floor[still], 2 * quantum / T[still])
     moved = np.abs(np.diff(D, axis=1))  # (M, K - 1): |D[c + 1] - D[c]|
     noise = np.full_like(D, np.nan)
@@ -628,13 +650,14 @@ def _check_full(f, f0, g, work, sigma, rtol, name, batch_size, hint, rng) -> Che
     steps = STEP * _scales(flat)
     evaluate = lambda idx, t: _perturbed_values(f, work, idx, t)
     first = evaluate(np.arange(flat.size), steps)
+    float32 = _looks_float32(f0, first[0])
     a = g.reshape(-1)
-    n, tol, status, extra = _examine(evaluate, a, f0, steps, sigma, rtol, first)
+    n, tol, status, extra = _examine(evaluate, a, f0, steps, sigma, rtol, first, _precision(float32))
     a_t = g.T.reshape(-1) if g.ndim == 2 and g.shape[0] == g.shape[1] else None
     result = _verdict(a, n, tol, status, a_t, name, batch_size, hint,
                       label=lambda i: f"{name}{_fmt_index(np.unravel_index(i, shape))}",
                       index=lambda i: tuple(int(k) for k in np.unravel_index(i, shape)),
-                      localisable=True, float32=_looks_float32(f0, first[0]))
+                      localisable=True, float32=float32)
     result.mode = "full"
     result.analytic = g
     result.numerical = n.reshape(shape)
@@ -643,13 +666,18 @@ def _check_full(f, f0, g, work, sigma, rtol, name, batch_size, hint, rng) -> Che
 
 
 def _looks_float32(f0: float, values: np.ndarray) -> bool:
-    """True when ``f``'s values are all float32 numbers: it computes in float32.
+    """True when ``f``'s values are all float32 numbers, not integers: it computes in float32.
 
     A float64 result of float64 arithmetic is exactly a float32 number with
     probability 2**-29, so a few such values are proof enough.
     """
     sample = np.append(values[:3], f0)
-    return bool(np.any(sample != 0) and np.all(sample.astype(np.float32) == sample))
+    representable = np.all(sample.astype(np.float32) == sample)
+    return bool(representable and np.unique(sample).size > 1 and np.any(sample != np.round(sample)))
+
+
+def _precision(float32: bool) -> float:
+    return float(np.finfo(np.float32).eps) if float32 else EPS
 
 
 def _check_directional(f, f0, g, work, sigma, rtol, name, batch_size, hint, rng) -> CheckResult:
@@ -682,21 +710,23 @@ def _check_directional(f, f0, g, work, sigma, rtol, name, batch_size, hint, rng)
     a_t = None if g_t is None else np.array([g_t @ u for u in units])
     steps = np.full(N_DIRECTIONS, length)
     first = evaluate(np.arange(N_DIRECTIONS), steps)
-    n, tol, status, extra = _examine(evaluate, a, f0, steps, sigma, rtol, first)
+    float32 = _looks_float32(f0, first[0])
+    n, tol, status, extra = _examine(evaluate, a, f0, steps, sigma, rtol, first, _precision(float32))
     result = _verdict(a, n, tol, status, a_t, name, batch_size, hint,
                       label=lambda j: f"{name} along random direction {j}",
                       index=lambda j: (int(j),), localisable=False,
-                      all_zero=not a_flat.any(), float32=_looks_float32(f0, first[0]))
+                      all_zero=not a_flat.any(), float32=float32)
     result.mode = "directional"
     result.analytic, result.numerical = a, n
     result.evaluations = 2 * N_DIRECTIONS + extra
     if result.diagnosis == "mismatch":
-        _localise(result, f, f0, a_flat, work, scale, sigma, rtol, rng, units, a, n, tol, status)
+        _localise(result, f, f0, a_flat, work, scale, sigma, rtol, rng, units, a, n, tol, status,
+                  _precision(float32))
     return result
 
 
 def _localise(result: CheckResult, f, f0, a_flat, work, scale, sigma, rtol, rng,
-              units, a, n, tol, status) -> None:
+              units, a, n, tol, status, precision) -> None:
     """Name the wrong entry behind disagreeing directions, by bisection.
 
     Each round compares the two halves of the remaining entries along a
@@ -726,14 +756,14 @@ def _localise(result: CheckResult, f, f0, a_flat, work, scale, sigma, rtol, rng,
             fm = f(trial.reshape(shape))
             evaluations += 2
             d, s = (fp - fm) / (2 * t), float(a_flat[half] @ u)
-            floor = ROUNDING_SAFETY * max(sigma, EPS * max(abs(f0), abs(fp), abs(fm))) / t
+            floor = ROUNDING_SAFETY * max(sigma, precision * max(abs(f0), abs(fp), abs(fm))) / t
             scores.append(abs(s - d) / (abs(s) + abs(d) + floor))
         candidates = halves[int(np.argmax(scores))]
     i = int(candidates[0])
     evaluate = lambda idx, t: _perturbed_values(f, work, np.array([i])[idx], t)
     steps = STEP * scale[[i]]
     n_i, tol_i, status_i, more = _examine(evaluate, a_flat[[i]], f0, steps, sigma, rtol,
-                                          evaluate(np.arange(1), steps))
+                                          evaluate(np.arange(1), steps), precision)
     result.evaluations += evaluations + 2 + more
     if status_i[0] != BAD:
         return
