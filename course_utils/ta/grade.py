@@ -69,8 +69,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from .course import Course, CourseError, nbgrader_env
-from .gradebook import (columns, graded_cells, integrity_reasons, open_gradebook, read_attention, read_scores,
-                        save_attention)
+from .gradebook import (NO_SANDBOX, columns, graded_cells, integrity_reasons, open_gradebook, read_attention,
+                        read_scores, save_attention)
 from .progress import ProgressBar
 from .roster import read_roster, register
 from .safefs import read_bytes
@@ -79,7 +79,6 @@ from .submissions import Stray, scan, unsafe_files
 MAX_CHUNK = 20
 LOCK_RETRIES = 2
 UNSAFE_OPTION = "--JudgedExecute.unsafe_no_sandbox=True"
-NO_SANDBOX = "graded without a sandbox (--unsafe-no-sandbox)"
 SANDBOX_REFUSED = "sandbox refused"
 UNSAFE_WARNING = """\
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!

@@ -10,6 +10,8 @@ from .safefs import UnsafePath, lkind, read_bytes, write_text
 
 REPORT = "integrity.json"
 SANDBOX = "bwrap"  # the integrity report's "sandbox" of a submission graded in the sandbox
+UNSAFE = "none (unsafe-no-sandbox)"  # ... and of one graded with --unsafe-no-sandbox
+NO_SANDBOX = "graded without a sandbox (--unsafe-no-sandbox)"
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,10 @@ def integrity_reasons(course: Course, student: str, assignment: str) -> list[str
         errors = info.get("errors") or []
         reasons += [f"{_short(e)}{where}" for e in (errors if isinstance(errors, list) else [errors])]
         sandbox = info.get("sandbox")
-        if sandbox is not None and sandbox != SANDBOX:
-            reasons.append(f"graded without a sandbox ({_short(sandbox, 40)}){where}")
+        if sandbox == UNSAFE:
+            reasons.append(f"{NO_SANDBOX}{where}")
+        elif sandbox is not None and sandbox != SANDBOX:
+            reasons.append(f"graded without a sandbox (sandbox: {_short(sandbox, 40)}){where}")
         for flag in info.get("flags") or []:
             flags.append(_flag(flag))
     if flags:
