@@ -53,7 +53,7 @@ def test_failed_check_shows_the_call_and_the_diagnosis_only(outputs):
     assert error["ename"] in ("AssertionError", "CheckFailed")  # CheckFailed subclasses AssertionError
     text = "\n".join(error["traceback"])
     assert "In[5], line 1:" in text and "3.0, \"grad(1, 2, 3)\")" in text
-    assert "grad(1, 2, 3): got 2.0, expected 3.0" in text
+    assert "grad(1, 2, 3): " in text and "got 2.0, expected 3.0" in text
     assert "testing.py" not in text
 
 
