@@ -1,9 +1,11 @@
 """Faults during grading cost the faulty cell or submission only (issue 6).
 
 One `nbgrader autograde` run of 01_chain_rule, with the repository's
-nbgrader_config.py and a 5 s cell timeout, grades: the solution (twice, as
-two students, and once more with --force), an infinite loop, os._exit, a
-10 MB print, and a correct answer that writes warnings to stderr.
+nbgrader_config.py and a 5 s cell timeout (`c.Execute.timeout`), grades: the
+solution (twice, as two students, and once more with --force), an infinite
+loop, os._exit in an answer cell, a 10 MB print, and a correct answer that
+writes warnings to stderr. Student cells run in the sandboxed kernel; graded
+test cells are judged in the grader against it (course_utils/grading).
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("faults")
     course = ng.make_course(root, ASSIGNMENT)
     with open(course / "nbgrader_config.py", "a") as fh:
-        fh.write(f"\nc.Execute.timeout = {TIMEOUT}\nc.CleanRoom.timeout = {TIMEOUT}\n")
+        fh.write(f"\nc.Execute.timeout = {TIMEOUT}\n")
     submissions = {
         "solution": ng.solution_submission(ASSIGNMENT),
         "solution_again": ng.solution_submission(ASSIGNMENT),
@@ -78,18 +80,25 @@ def report(course: Path, student: str) -> dict:
 
 
 def test_infinite_loop_costs_its_cell_only(graded):
-    _, scores, _ = graded
+    course, scores, _ = graded
     full = ng.graded_cells(ASSIGNMENT)
     assert scores["loop"]["test_df"] == 0
     assert {k: v for k, v in scores["loop"].items() if k != "test_df"} == {k: v for k, v in full.items()
                                                                            if k != "test_df"}
+    info = report(course, "loop")
+    assert info["kernel_died"] is False and any("test_df" in e and "timed out" in e for e in info["errors"])
 
 
 def test_dead_kernel_scores_zero_and_others_are_graded(graded):
+    """os._exit in the dg answer cell: the cells judged before it keep their points, the rest score 0."""
     course, scores, _ = graded
-    assert not any(scores["exit"].values())
-    assert "died" in report(course, "exit")["kernel_died"]
-    assert scores["solution"] == ng.graded_cells(ASSIGNMENT)
+    full = ng.graded_cells(ASSIGNMENT)
+    before = ("test_loss", "test_grad", "test_df")
+    assert {k: scores["exit"][k] for k in before} == {k: full[k] for k in before}
+    assert not any(v for k, v in scores["exit"].items() if k not in before)
+    info = report(course, "exit")
+    assert info["kernel_died"] is True and any("died" in e for e in info["errors"])
+    assert scores["solution"] == full
 
 
 def test_huge_output_is_truncated(graded):
@@ -107,5 +116,7 @@ def test_stderr_warnings_cost_nothing(graded):
 def test_grading_is_reproducible(graded):
     course, scores, again = graded
     assert scores["solution"] == scores["solution_again"] == again
-    cost = report(course, "solution")["cleanroom"]["seconds"]
-    print(f"clean-room regrade of {ASSIGNMENT}: {cost:.2f} s")
+    info = report(course, "solution")
+    assert info["flags"] == [] and info["errors"] == [] and info["kernel_died"] is False
+    assert info["sandbox"] == "bwrap"
+    print(f"sandboxed grading of {ASSIGNMENT}: {info['seconds']:.2f} s")
