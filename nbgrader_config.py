@@ -21,6 +21,23 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 
+# nbgrader's exchange (release_assignment, fetch, submit, collect). The default,
+# /usr/local/share/nbgrader/exchange, rarely exists, and then every formgrader request logs
+# "Unwritable directory ..." at critical level. Course-local for a TA alone; on a shared hub
+# set NBGRADER_EXCHANGE to a folder every user can write (mode 777).
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", os.path.join(c.CourseDirectory.root, "exchange"))
+try:
+    os.makedirs(c.Exchange.root, exist_ok=True)
+except OSError:
+    pass
+
+# The formgrader's autograde pop-up shows the log captured at the level of the Jupyter server's
+# logger, which traitlets leaves at DEBUG; nbgrader overwrites its own level from that logger on
+# every request. The formgrader executes this file in the server, so lower the logger here.
+import logging  # noqa: E402
+
+logging.getLogger("ServerApp").setLevel(logging.INFO)
+
 # A test cell deleted from a submission is put back from the gradebook.
 c.OverwriteCells.add_missing_cells = True
 

@@ -70,7 +70,7 @@ class FakeJudge(JudgedExecute):
     def preprocess(self, nb, resources):
         sandbox = "bwrap" if os.environ.get("FAKE_BWRAP") else None
         if sandbox is None and not self.unsafe_no_sandbox:
-            raise RuntimeError("no sandbox can be made for the kernel: bwrap not found")
+            raise RuntimeError("NO SANDBOX: student code would run unconfined, so nothing is graded: bwrap not found")
         answer = ""
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
@@ -436,7 +436,7 @@ def test_without_a_sandbox_grading_stops_and_says_what_to_do(round_):
     proc = out["refused"]
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "apt-get install bubblewrap" in proc.stderr and "--unsafe-no-sandbox" in proc.stderr
-    assert "no sandbox can be made" in proc.stderr  # nbgrader's own line, quoted
+    assert "NO SANDBOX: student code would run unconfined" in proc.stderr  # nbgrader's own line, quoted
     assert "Needs attention" not in proc.stdout  # stopped: no table of half a class
 
 

@@ -112,7 +112,7 @@ class JudgedExecute(Execute):
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         problem = sandbox.sandbox_problem()
         if problem and not self.unsafe_no_sandbox:
-            raise SandboxRefused(f"no sandbox for student code, so nothing is graded: {problem}. "
+            raise SandboxRefused(f"NO SANDBOX: student code would run unconfined, so nothing is graded: {problem}. "
                                  "Install bubblewrap, or pass --unsafe-no-sandbox to grade without one.")
         self._sandboxed = problem is None
         info = resources["nbgrader"]

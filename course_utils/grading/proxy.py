@@ -224,26 +224,35 @@ def _callback(callbacks: list[Callable], text: str) -> str:
         return json.dumps({"error": f"{type(error).__name__}: {error}"[:500]})
 
 
+def _is_container(value: Any) -> bool:
+    return isinstance(value, (np.ndarray, dict, list, tuple))
+
+
 def _sync(before: Any, after: Any) -> None:
-    """Copy in-place changes the student's function made to its arguments back into the tests' objects."""
-    if isinstance(before, np.ndarray) and isinstance(after, np.ndarray):
-        if before.shape == after.shape and before.flags.writeable and not np.array_equal(before, after,
-                                                                                        equal_nan=True):
+    """Copy in-place changes the student's function made to its arguments back into the tests' objects.
+
+    Arrays are overwritten in place, dicts and lists are brought in line,
+    and tuples (a layer's cache) are followed into. Nothing else is
+    compared: an ``==`` on arbitrary values could raise or lie.
+    """
+    if isinstance(before, np.ndarray):
+        if (isinstance(after, np.ndarray) and before.shape == after.shape and before.flags.writeable
+                and not np.array_equal(before, after, equal_nan=True)):
             before[...] = after
     elif isinstance(before, dict) and isinstance(after, dict):
         for key in [k for k in before if k not in after]:
             del before[key]
         for key, value in after.items():
-            if key in before and isinstance(value, (np.ndarray, dict, list)):
+            if key in before and _is_container(before[key]):
                 _sync(before[key], value)
             else:
                 before[key] = value
-    elif isinstance(before, list) and isinstance(after, list):
-        if len(before) != len(after):
+    elif isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
+        if isinstance(before, list) and len(before) != len(after):
             before[:] = after
-        for i, value in enumerate(after):
-            if isinstance(value, (np.ndarray, dict, list)) and i < len(before):
-                _sync(before[i], value)
-            elif i < len(before) and not (before[i] is value):
-                if type(before[i]) is not type(value) or before[i] != value:
-                    before[i] = value
+            return
+        for i, (old, new) in enumerate(zip(before, after)):
+            if _is_container(old):
+                _sync(old, new)
+            elif isinstance(before, list):
+                before[i] = new

@@ -96,7 +96,8 @@ REFUSED_HELP = ("grading stopped: no sandbox could be made for the student's ker
 _STUDENT = re.compile(r"Creating/updating student with ID '(.*)'")
 _FAILED = re.compile(r"There was an error processing assignment '.*' for student '(.*)'")
 _DB_ERROR = "error accessing the nbgrader database"
-_REFUSAL = re.compile(r"^.*\bno sandbox\b.*$", re.IGNORECASE | re.MULTILINE)
+# JudgedExecute's refusal (course_utils/grading/execute.py), matched exactly.
+_REFUSAL = re.compile(r"^.*NO SANDBOX: student code would run unconfined.*$", re.MULTILINE)
 # Why a lone submission could not be graded, from its nbgrader log (first match wins).
 _FAILURES = [
     (re.compile(r"database is locked"), "gradebook locked"),
