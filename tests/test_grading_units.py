@@ -80,7 +80,7 @@ def test_answers_are_literals_of_exactly_their_type():
     assert got["q1_answer"] == "B" and got["buggy"] == {"W1", "b2"}
     assert isinstance(got["q2_answer"], AnswerError) and "literal" in str(got["q2_answer"])
     assert isinstance(got["q3_answer"], AnswerError) and "must be a str" in str(got["q3_answer"])
-    assert isinstance(got["q4_answer"], AnswerError) and "not set" in str(got["q4_answer"])
+    assert isinstance(got["q4_answer"], AnswerError) and "not attempted" in str(got["q4_answer"])
 
 
 # ---------------------------------------------------------------- verdict

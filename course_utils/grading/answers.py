@@ -54,7 +54,7 @@ def read_answers(sources: Iterable[str], types: Mapping[str, type]) -> dict[str,
     answers: dict[str, object] = {}
     for name, kind in types.items():
         if name not in nodes:
-            answers[name] = AnswerError(f"{name} is not set: write `{name} = ...` in its answer cell.")
+            answers[name] = AnswerError(f"not attempted: {name} is not set; write `{name} = ...` in its answer cell.")
             continue
         try:
             value = ast.literal_eval(nodes[name])

@@ -24,8 +24,8 @@ from .verdict import Abort
 INSTALL = "from course_utils.grading import shim as __bbh__\n__bbh__.install(get_ipython())"
 
 
-class StudentError(Exception):
-    """The student's function raised, timed out, or returned what cannot be graded."""
+class StudentError(AssertionError):
+    """The student's function raised, timed out, or returned what cannot be graded: the test fails."""
 
 
 class KernelGone(Abort):
@@ -166,6 +166,8 @@ class _Function:
             return ""  # the student's own input(): no answer
 
         reply = _reply(self._channel.run(f"__bbh__.call({self._name!r})", answer), self._name)
+        if reply.get("error") == "NotImplementedError":
+            raise StudentError(f"not attempted: {self._name}() is still the stub; write it in its exercise cell")
         if "error" in reply:
             where = f" ({reply['where']})" if reply.get("where") else ""
             raise StudentError(f"{self._name}() raised {reply['error']}: {reply.get('message', '')}{where}")
