@@ -212,7 +212,7 @@ def _ninja_cases(seed, count=60):
     cases.append((rng.standard_normal((5, 3)), np.zeros(5, dtype=int), p))
     p = _params(rng, 2, 3, 3)                                     # a batch of two
     cases.append((rng.standard_normal((2, 2)), np.array([2, 0]), p))
-    p = _params(rng, 2, 3, 4, w2_scale=300.0)                     # logits in the hundreds, label at the max
+    p = _params(rng, 2, 3, 4, w2_scale=15.0)                      # large logits (tens), label at the max
     X = rng.standard_normal((6, 2))
     cases.append((X, _steps(X, np.zeros(6, dtype=int), p)["logits"].argmax(axis=1), p))
     p = _params(rng, 3, 5, 3)                                     # large inputs and weights
@@ -423,7 +423,7 @@ def test_classifier_loss(nb):
     cases.append((rng.standard_normal((2, 2)), np.array([1, 0]), _params(rng, 2, 3, 2)))            # batch of two
     cases.append((rng.standard_normal((8, 2)), rng.integers(0, 3, 8), _params(rng, 2, 5, 3, 400.0)))  # logits ~ 1000
     cases.append((1e3 * rng.standard_normal((7, 3)), rng.integers(0, 4, 7), _params(rng, 3, 4, 4)))  # large inputs
-    own = None
+    own, exact = None, []
     for i, (X, y, p) in enumerate(cases):
         pc, Xc, yc = _copy(p), X.copy(), y.copy()
         res = nb.classifier_loss(X, y, p)
@@ -443,6 +443,7 @@ def test_classifier_loss(nb):
         assert_unchanged(y, yc, "y")
         want = _ref_classifier(Xc, yc, pc)
         if _matches(loss, grads, want):
+            exact.append(i)
             continue
         # Graded on its own: composing the student's own batchnorm pair correctly is right here too.
         if own is None:
@@ -459,11 +460,9 @@ def test_classifier_loss(nb):
         for k in KEYS:
             _close(grads[k], want[1][k], where + f": grads[{k!r}]", rtol=1e-9, atol=1e-10 * scale)
         raise AssertionError(where + ": the gradients are not those of the loss.")
-    # Against a central difference of the student's own loss, where that loss is right.
-    for X, y, p in cases[:4]:
+    # Against a central difference of the student's own loss, where the student's batchnorm pair is right.
+    for X, y, p in [cases[i] for i in exact[:4]]:
         loss, grads = nb.classifier_loss(X, y, p)
-        if not np.isclose(float(loss), _ref_classifier(X, y, p)[0], rtol=1e-10):
-            continue
         for k in KEYS:
             if k == "b1":
                 continue   # exactly zero: the central difference is pure rounding
