@@ -8,6 +8,8 @@ c = get_config()  # noqa: F821 (nbgrader provides get_config)
 
 c.CourseDirectory.course_id = "backprop"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+# integrity.json is for the TA: never copied from a submission, never into feedback/.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "integrity.json"]
 # Wait up to 60 s for a lock instead of aborting when two commands share the gradebook.
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db") + "?timeout=60"
 
@@ -85,8 +87,10 @@ c.CapOutputBytes.max_bytes = 100_000
 # Feedback: cleaned again, rendered with a Content Security Policy that allows no script.
 c.GenerateFeedback.preprocessors = [_G + "feedback.SafeNotebook", "nbgrader.preprocessors.GetGrades",
                                     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
-c.HTMLExporter.template_name = "bbh_feedback"
+# nbgrader's "feedback" template, wrapped by ours (templates/feedback/safe_feedback.html.j2).
+c.HTMLExporter.template_name = "feedback"
+c.HTMLExporter.template_file = "safe_feedback.html.j2"
 c.HTMLExporter.extra_template_basedirs = [
-    TEMPLATES,
     os.path.join(os.path.dirname(__import__("nbgrader").__file__), "server_extensions", "formgrader", "templates"),
+    TEMPLATES,
 ]

@@ -14,7 +14,7 @@ formgrader renders that copy) and again before feedback is rendered:
   markdown images that point elsewhere become their alt text;
 - attachments other than PNG and JPEG are dropped.
 
-The feedback template (``templates/bbh_feedback``) adds a Content Security
+The feedback template (``templates/feedback/safe_feedback.html.j2``) adds a Content Security
 Policy with ``script-src 'none'`` and no remote sources, names each graded
 cell by its exercise in the contents, and styles tables.
 
@@ -31,6 +31,7 @@ import bleach
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import List
 
 TEMPLATES = str(Path(__file__).parent / "templates")
 SAFE_MIME = ("text/plain", "image/png", "image/jpeg")
@@ -89,6 +90,10 @@ def clean_output(output: NotebookNode) -> NotebookNode:
 
 class SafeNotebook(NbGraderPreprocessor):
     """Clean every output and markdown cell so the notebook can be opened safely."""
+
+    # The HTML exporter configures this for every preprocessor; declared, as nbgrader's GetGrades
+    # does, so that traitlets does not warn about an unknown option.
+    display_data_priority = List([]).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         for cell in nb.cells:
