@@ -81,6 +81,8 @@ def clean_output(output: NotebookNode) -> NotebookNode:
     if output.get("output_type") not in ("display_data", "execute_result"):
         return output
     data = {k: v for k, v in output.get("data", {}).items() if k in SAFE_MIME}
+    if "application/vnd.jupyter.widget-view+json" in output.get("data", {}):
+        data = {"text/plain": "(an interactive widget, not shown here)"}
     if not data:
         data = {"text/plain": "(an interactive or HTML output, not shown here)"}
     output.data = data
