@@ -91,7 +91,8 @@ def as_float_array(value: Any, name: str, shape: tuple[int, ...] | None = None) 
 def _fail(name: str, advice: str, message: str | None = None) -> None:
     """Raise ``CheckFailed`` labelled ``name``; the message defaults to ``name advice.``."""
     __tracebackhide__ = True
-    raise CheckFailed(message or f"{name} {advice}.", label=name, advice=advice)
+    default = f"{name} {advice}" + ("" if advice.endswith((".", "?", "!")) else ".")
+    raise CheckFailed(message or default, label=name, advice=advice)
 
 
 def assert_close(
