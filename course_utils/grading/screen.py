@@ -38,6 +38,8 @@ ATTRIBUTES = {
     "_exit": "os._exit", "kill": "process control", "abort": "process control", "system": "shell command",
     "popen": "shell command", "walk": "directory walk", "listdir": "directory listing", "scandir": "directory listing",
     "get_referrers": "gc introspection", "get_objects": "gc introspection",
+    "seterr": "NumPy warnings silenced (np.seterr)", "errstate": "NumPy warnings silenced (np.errstate)",
+    "filterwarnings": "warnings silenced", "simplefilter": "warnings silenced",
     "__dict__": "__dict__", "__globals__": "__globals__", "__code__": "__code__", "__closure__": "__closure__",
     "__builtins__": "__builtins__", "__subclasses__": "__subclasses__", "__setattr__": "__setattr__",
     "__delattr__": "__delattr__", "__import__": "__import__", "__bases__": "__bases__", "__mro__": "__mro__",
