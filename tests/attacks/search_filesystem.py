@@ -5,7 +5,7 @@ TARGET = "test_grad"
 ANSWERS = {"grad": '''import os, time
 
 # Needles found only in this course's hidden tests, source notebook and gradebook, never in a library.
-_NEEDLES = ("def test_grad(nb)", '_KEYS = {"q2_answer"', "dL_dz = 2 * (w * x - y)", "def _tanh_neuron(")
+_NEEDLES = ("def test_grad(nb)", '_KEYS = {"q2_answer"', "dL_dz = 2 * (w * x - y)", "def _tanh_neuron(w, x, b, dh)")
 _found = []
 _start = time.monotonic()
 for _top in ("/work", "/root", "/home", "/tmp", "/srv", "/mnt", "/var", "/opt", "/etc", "/media", "/run"):
