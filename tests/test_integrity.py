@@ -30,7 +30,7 @@ import nbformat
 import pytest
 
 import nbgrading as ng
-from course_utils.grading.sandbox import SANDBOX_UID, sandbox_problem
+from course_utils.grading.sandbox import UID_RANGE, sandbox_problem
 
 ASSIGNMENT = "01_chain_rule"
 NOTEBOOK = Path(ng.notebook_name(ASSIGNMENT)).stem
@@ -137,13 +137,13 @@ def marked_processes() -> list[tuple[int, int, str]]:
 
 
 def sandbox_processes_of(conn_dirs: set[str]) -> list[int]:
-    """Processes of the sandbox uid whose command line names one of this run's kernel folders."""
+    """Processes of a sandbox uid whose command line names one of this run's kernel folders."""
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            if os.stat(entry.path).st_uid != SANDBOX_UID:
+            if os.stat(entry.path).st_uid not in UID_RANGE:
                 continue
             cmdline = Path(entry.path, "cmdline").read_bytes().decode(errors="replace")
         except OSError:

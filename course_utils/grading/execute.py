@@ -40,7 +40,7 @@ from traitlets import Bool
 
 from . import sandbox
 from .answers import read_answers
-from .proxy import INSTALL, Channel, KernelGone, KernelNotebook, StudentError
+from .proxy import Channel, KernelGone, KernelNotebook, StudentError
 from .verdict import Verdict, hidden_function, judge_cell, load_hidden
 
 KERNEL_DIED = ("the Python kernel died or stopped answering{where} (os._exit, a crash, running out of memory, "
@@ -63,7 +63,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         kw["env"] = {k: v for k, v in (kw.get("env") or os.environ).items() if k != "JPY_PARENT_PID"}
         cmd, kw = await super()._async_pre_start_kernel(**kw)
-        if os.geteuid() == 0:  # the kernel, as uid 65534, must read its connection file
+        if os.geteuid() == 0:  # the kernel, as the sandbox uid, must read its connection file
             os.chown(self.connection_file, sandbox.SANDBOX_UID, sandbox.SANDBOX_UID)
         if self.sandboxed:
             cmd = sandbox.sandbox_command(cmd, self.conn_dir, self.files)
@@ -139,7 +139,7 @@ class JudgedExecute(Execute):
         finally:
             if self._channel is not None:
                 self._channel.client.stop_channels()
-            shutil.rmtree(self._conn_dir, ignore_errors=True)
+            sandbox.remove_connection_dir(self._conn_dir)
         nb = getattr(self, "nb", None) or nb
         integrity = nb.metadata.setdefault("integrity", {})
         integrity.update(sandbox="bwrap" if self._sandboxed else "none (unsafe-no-sandbox)",
@@ -182,9 +182,10 @@ class JudgedExecute(Execute):
         started = time.monotonic()
         try:
             channel = self._connect()
-            channel.deadline = time.monotonic() + (self.timeout or 60)
+            channel.begin(self.timeout or 60)
             verdict = judge_cell(self._tests[grade_id], hidden_function(self._module, grade_id),
                                  KernelNotebook(channel, self._answers))
+            channel.stop()
         except KernelGone as error:
             self._kernel_died(f" while grading {grade_id} ({error})")
             verdict = Verdict(False, "", "KernelDied", self._errors[-1])
@@ -206,8 +207,8 @@ class JudgedExecute(Execute):
             client.start_channels(shell=True, iopub=False, stdin=True, hb=False, control=False)
             self._channel = Channel(client, alive=run_sync(self.km.is_alive),
                                     interrupt=run_sync(self.km.interrupt_kernel))
-            self._channel.deadline = time.monotonic() + 30
-            self._channel.run(INSTALL, lambda prompt: "")
+            self._channel.begin(30)
+            self._channel.install()
         return self._channel
 
 

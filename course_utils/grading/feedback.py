@@ -14,7 +14,7 @@ formgrader renders that copy) and again before feedback is rendered:
   markdown images that point elsewhere become their alt text;
 - attachments other than PNG and JPEG are dropped.
 
-The feedback template (``templates/feedback/safe_feedback.html.j2``) adds a Content Security
+:class:`SafeFeedbackExporter`'s template (``templates/feedback/safe_feedback.html.j2``) adds a Content Security
 Policy with ``script-src 'none'`` and no remote sources, names each graded
 cell by its exercise in the contents, and styles tables.
 
@@ -28,12 +28,13 @@ import re
 from pathlib import Path
 
 import bleach
+from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import List
+from traitlets import List, default
 
-TEMPLATES = str(Path(__file__).parent / "templates")
+TEMPLATES = str(Path(__file__).parent / "templates" / "feedback")
 SAFE_MIME = ("text/plain", "image/png", "image/jpeg")
 TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span",
@@ -76,11 +77,21 @@ def clean_markdown(source: str) -> str:
     return CLEANER.clean(SCRIPT_LINK.sub("](#", REMOTE_IMAGE.sub(r"\1", source)))
 
 
+BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
+
+
+def _safe(mime: str, value: object) -> bool:
+    """Plain text is escaped when rendered; an image is inlined into an attribute, so it must be base64."""
+    if mime == "text/plain":
+        return isinstance(value, (str, list))
+    return mime in SAFE_MIME and isinstance(value, str) and BASE64.fullmatch(value) is not None
+
+
 def clean_output(output: NotebookNode) -> NotebookNode:
-    """`output` with only plain text and PNG/JPEG images left."""
+    """`output` with only plain text and PNG/JPEG images (strict base64) left."""
     if output.get("output_type") not in ("display_data", "execute_result"):
         return output
-    data = {k: v for k, v in output.get("data", {}).items() if k in SAFE_MIME}
+    data = {k: v for k, v in output.get("data", {}).items() if _safe(k, v)}
     if "application/vnd.jupyter.widget-view+json" in output.get("data", {}):
         data = {"text/plain": "(an interactive widget, not shown here)"}
     if not data:
@@ -102,8 +113,25 @@ class SafeNotebook(NbGraderPreprocessor):
             if cell.cell_type == "markdown":
                 cell.source = clean_markdown(cell.source)
             if "attachments" in cell:
-                cell.attachments = {name: {k: v for k, v in bundle.items() if k in SAFE_MIME[1:]}
+                cell.attachments = {name: {k: v for k, v in bundle.items() if k != "text/plain" and _safe(k, v)}
                                     for name, bundle in cell.attachments.items()}
             if cell.cell_type == "code":
                 cell.outputs = [clean_output(o) for o in cell.outputs]
         return nb, resources
+
+
+class SafeFeedbackExporter(HTMLExporter):
+    """nbgrader's feedback page, wrapped: a CSP that allows no script, exercise names, styled tables.
+
+    Used only by ``generate_feedback`` (``c.GenerateFeedback.exporter_class``), so the
+    formgrader's own HTMLExporter keeps its template. nbgrader picks the "feedback" template
+    and its folder; this adds ours, which extends it.
+    """
+
+    @default("template_file")
+    def _template_file_default(self) -> str:
+        return "safe_feedback.html.j2"
+
+    @default("template_paths")
+    def _template_paths(self, prune: bool = True, root_dirs: list[str] | None = None) -> list[str]:
+        return [*super()._template_paths(prune=prune, root_dirs=root_dirs), TEMPLATES]

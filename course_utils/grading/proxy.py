@@ -24,6 +24,7 @@ from .verdict import Abort
 INSTALL = "from course_utils.grading import shim as __bbh__\n__bbh__.install(get_ipython())"
 
 
+
 class StudentError(AssertionError):
     """The student's function raised, timed out, or returned what cannot be graded: the test fails."""
 
@@ -33,7 +34,11 @@ class KernelGone(Abort):
 
 
 class Channel:
-    """Requests to the kernel over a blocking client's shell and stdin channels.
+    """Requests to the kernel's serve loop (:func:`.shim.serve`) over its stdin channel.
+
+    A graded test cell opens one serve loop in the kernel; every call and
+    callback is then one input request and its reply. :meth:`stop` ends the
+    loop, so that the kernel is free to run the next cell.
 
     Parameters
     ----------
@@ -49,35 +54,62 @@ class Channel:
         self.client, self.alive, self.interrupt = client, alive, interrupt
         self.deadline = float("inf")
         self.busy = False
+        self.timed_out = False
+        self._serving: str | None = None  # msg_id of the running serve loop
         for channel in (client.shell_channel, client.stdin_channel):
             channel.socket.setsockopt(zmq.MAXMSGSIZE, 2 * wire.MAX_BYTES)
+        self._poller = zmq.Poller()
+        self._poller.register(client.shell_channel.socket, zmq.POLLIN)
+        self._poller.register(client.stdin_channel.socket, zmq.POLLIN)
 
-    def run(self, code: str, answer: Callable[[str], str | None]) -> str | None:
-        """Execute `code`; `answer(prompt)` replies to each input request. Returns the result prompt."""
+    def begin(self, seconds: float) -> None:
+        """Start the time budget of one graded cell."""
+        self.deadline, self.timed_out = time.monotonic() + seconds, False
+
+    def install(self) -> None:
+        """Put the grader's end into the kernel (once, after the student's first cells ran)."""
+        msg_id = self.client.execute(INSTALL, silent=True, store_history=False, allow_stdin=True)
+        self._wait(msg_id, lambda prompt: "", until_reply=True)
+
+    def request(self, request: dict, answer: Callable[[str], str]) -> str:
+        """Send one request to the serve loop; `answer(prompt)` replies to callbacks. Returns the reply."""
         if self.busy:
             raise RuntimeError("a callback called the student's code while the kernel was busy: "
                                "callbacks passed to student functions must be reference code")
+        if self.timed_out:  # once the cell's time is up, nothing more of it runs
+            raise StudentError("timed out: the cell's time limit ran out while your code ran")
         self.busy = True
         try:
-            return self._run(code, answer)
+            if self._serving is None:
+                self._serving = self.client.execute("__bbh__.serve()", silent=True, store_history=False,
+                                                    allow_stdin=True)
+                self._wait(self._serving, answer)  # until its first prompt: ready
+            self.client.input(json.dumps(request))
+            return self._wait(self._serving, answer)
         finally:
             self.busy = False
 
-    def _run(self, code: str, answer: Callable[[str], str | None]) -> str | None:
-        msg_id = self.client.execute(code, silent=True, store_history=False, allow_stdin=True)
-        poller = zmq.Poller()
+    def stop(self) -> None:
+        """End the serve loop (the kernel waits at its prompt), so the kernel can run the next cell."""
+        if self._serving is None:
+            return
+        msg_id, self._serving = self._serving, None
+        self.client.input("")
+        self.deadline = time.monotonic() + 10
+        self._wait(msg_id, lambda prompt: "", until_reply=True)
+
+    def _wait(self, msg_id: str, answer: Callable[[str], str], until_reply: bool = False) -> str | None:
+        """Answer input requests of execution `msg_id` until the loop's next prompt (or its reply)."""
         shell, stdin = self.client.shell_channel.socket, self.client.stdin_channel.socket
-        poller.register(shell, zmq.POLLIN)
-        poller.register(stdin, zmq.POLLIN)
-        result, interrupted = None, False
+        interrupted = False
         while True:
             now = time.monotonic()
             if now > self.deadline and not interrupted:
                 self.interrupt()
-                interrupted, self.deadline = True, now + 5
+                interrupted, self.timed_out, self.deadline = True, True, now + 5
             elif now > self.deadline:
                 raise KernelGone("the kernel did not stop after a timeout")
-            ready = dict(poller.poll(timeout=500))
+            ready = dict(self._poller.poll(timeout=500))
             if not ready and not self.alive():
                 raise KernelGone("the kernel died")
             if stdin in ready:
@@ -85,17 +117,24 @@ class Channel:
                 if msg["parent_header"].get("msg_id") != msg_id:
                     continue
                 prompt = msg["content"].get("prompt", "")
-                if prompt.startswith(shim.MARK + "result "):
-                    result = prompt[len(shim.MARK) + 7:]
-                    self.client.input("")
+                if not until_reply and prompt.startswith((shim.MARK + "ready", shim.MARK + "next ")):
+                    if interrupted:
+                        raise StudentError("timed out: the cell's time limit ran out while your code ran")
+                    return prompt[len(shim.MARK) + 5:]
+                if prompt.startswith(shim.MARK + "callback "):
+                    self.client.input(answer(prompt))
                 else:
-                    self.client.input(answer(prompt) or "")
+                    self.client.input("")  # the student's own input(), or a prompt after stop()
             if shell in ready:
                 msg = self.client.shell_channel.get_msg(timeout=1)
                 if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_reply":
+                    if until_reply:
+                        return None
+                    self._serving = None
                     if interrupted:
-                        raise StudentError("timed out: the cell's time limit ran out while it ran")
-                    return result
+                        raise StudentError("timed out: the cell's time limit ran out while your code ran")
+                    raise StudentError("the notebook's kernel stopped answering the grader (did the notebook "
+                                       "replace its stdin or the grader's helpers?)")
 
 
 class KernelNotebook:
@@ -126,7 +165,7 @@ class KernelNotebook:
         return self._names[name]
 
     def _describe(self, name: str) -> Any:
-        reply = _reply(self._channel.run(f"__bbh__.describe({name!r})", _no_questions), name)
+        reply = _reply(self._channel.request({"op": "describe", "name": name}, _no_questions), name)
         if reply.get("kind") == "missing":
             raise NameError(f"name '{name}' is not defined: write it in its exercise cell and run that cell")
         if reply.get("kind") == "function":
@@ -156,16 +195,13 @@ class _Function:
                 return {"$cb": len(callbacks) - 1}
             raise wire.WireError(f"the tests cannot pass a {type(value).__name__}")
 
-        request = json.dumps({"args": wire.encode(list(args), keep), "kwargs": wire.encode(kwargs, keep)})
+        request = {"op": "call", "name": self._name, "args": wire.encode(list(args), keep),
+                   "kwargs": wire.encode(kwargs, keep)}
 
         def answer(prompt: str) -> str:
-            if prompt == shim.MARK + "args":
-                return request
-            if prompt.startswith(shim.MARK + "callback "):
-                return _callback(callbacks, prompt[len(shim.MARK) + 9:])
-            return ""  # the student's own input(): no answer
+            return _callback(callbacks, prompt[len(shim.MARK) + 9:])
 
-        reply = _reply(self._channel.run(f"__bbh__.call({self._name!r})", answer), self._name)
+        reply = _reply(self._channel.request(request, answer), self._name)
         if reply.get("error") == "NotImplementedError":
             raise StudentError(f"not attempted: {self._name}() is still the stub; write it in its exercise cell")
         if "error" in reply:

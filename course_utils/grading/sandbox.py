@@ -15,8 +15,9 @@ Every kernel that runs student code gets (``bwrap``, Debian's
   is never copied back;
 - an unprivileged uid. As root, bwrap's ``--uid`` would only rename root
   inside a user namespace, so bwrap runs privileged (it must see a Python
-  installed under ``/root``, which uid 65534 cannot), builds the view, and
-  the kernel is then started by ``setpriv`` as uid/gid 65534 with every
+  installed under ``/root``, which an unprivileged uid cannot), builds the
+  view, and the kernel is then started by ``setpriv`` as a uid of its
+  grading process's own (:data:`SANDBOX_UID`, no account) with every
   capability and the bounding set dropped and ``no_new_privs`` set. As any
   other user, bwrap makes an unprivileged user namespace and the kernel
   keeps that user's uid;
@@ -24,7 +25,7 @@ Every kernel that runs student code gets (``bwrap``, Debian's
   and CPU time.
 
 The kernel talks to the grader over ZeroMQ ``ipc`` sockets in a folder of
-its own bound into the sandbox (TCP cannot reach into a new network
+its own bound into the sandbox (as root, a 1 MiB tmpfs) (TCP cannot reach into a new network
 namespace), and ``JPY_PARENT_PID`` is unset (ipykernel would take the
 sandbox's pid namespace for a dead parent and exit; ``--die-with-parent``
 does that job). Where no sandbox can be made, :func:`sandbox_problem`
@@ -40,12 +41,16 @@ import subprocess
 import sys
 import tempfile
 
-SANDBOX_UID = 65534  # nobody
+# The kernel's uid: one per grading process, so that the process limit (which Linux counts per
+# uid) is a sandbox's own and one student's fork bomb cannot starve a neighbour graded at the
+# same time. No account needs to exist for it; it owns nothing outside the sandbox.
+UID_RANGE = range(200_000, 300_000)
+SANDBOX_UID = UID_RANGE.start + os.getpid() % len(UID_RANGE)
 HOME = "/home/student"
 WORKDIR = "/home/student/work"
 LIMITS = {  # prlimit options: generous for a course notebook, fatal for a fork bomb or a disk filler
     "--as": 6 << 30,        # address space; NumPy and OpenBLAS reserve far more than they touch
-    "--nproc": 256,          # processes of uid 65534, machine-wide
+    "--nproc": 256,          # processes of the kernel's uid (one per grading process)
     "--fsize": 64 << 20,     # largest file a kernel may write
     "--nofile": 1024,
     "--cpu": 900,            # seconds of CPU for the whole notebook
@@ -157,7 +162,7 @@ def sandbox_command(cmd: list[str], conn_dir: str, files: list[str]) -> list[str
     for key, value in env.items():
         args += ["--setenv", key, value]
     if root:
-        # setpriv below needs these two to drop to uid 65534; it then drops them too.
+        # setpriv below needs these two to drop to SANDBOX_UID; it then drops them too.
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         args += ["--unshare-user", "--disable-userns"]
@@ -170,9 +175,22 @@ def sandbox_command(cmd: list[str], conn_dir: str, files: list[str]) -> list[str
 
 
 def connection_dir() -> str:
-    """A fresh folder for one kernel's connection file and sockets, writable by the sandbox uid."""
+    """A fresh folder for one kernel's connection file and sockets, writable by the sandbox uid.
+
+    The kernel must create its sockets there, so it is the one host folder it can write to.
+    As root it is a 1 MiB tmpfs of its own: the kernel cannot fill the host's disk through it.
+    """
     path = tempfile.mkdtemp(prefix="bbh-kernel-")
     if os.geteuid() == 0:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size=1m,nr_inodes=64,mode=0700,uid={SANDBOX_UID},"
+                        f"gid={SANDBOX_UID}", "bbh-kernel", path], check=False, capture_output=True)
         os.chown(path, SANDBOX_UID, SANDBOX_UID)
     os.chmod(path, 0o700)
     return path
+
+
+def remove_connection_dir(path: str) -> None:
+    """Unmount and remove a folder made by :func:`connection_dir`."""
+    if os.path.ismount(path):
+        subprocess.run(["umount", "--lazy", path], check=False, capture_output=True)
+    shutil.rmtree(path, ignore_errors=True)

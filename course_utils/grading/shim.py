@@ -1,10 +1,11 @@
 """The grader's end inside the sandboxed kernel: call a name, send back plain data.
 
 The grader installs this in the student's kernel after the student's cells
-have run, then sends ``__bbh__.call("loss")`` or ``__bbh__.describe("q")``
-with ``allow_stdin``. Everything else travels as ``input()`` prompts on the
-kernel's stdin channel, which only the grader's client answers: the
-arguments, callbacks to functions the tests passed in, and the result.
+have run, then runs ``__bbh__.serve()`` with ``allow_stdin`` for each graded
+test cell. Everything travels as ``input()`` prompts on the kernel's stdin
+channel, which only the grader's client answers: the requests (call a
+function, describe a name), callbacks to functions the tests passed in,
+and the results.
 
 This code runs next to student code and trusts nothing it gets back; the
 grader trusts nothing it sends. It only moves data.
@@ -63,36 +64,40 @@ def _where(error: BaseException) -> str:
     return f"in {frame.name}(), line {frame.lineno}: {frame.line}"
 
 
-def _send(reply: dict) -> None:
-    _ask(MARK + "result " + json.dumps(reply))
+def _call(name: str, request: dict) -> dict:
+    """Call the notebook's `name` with the request's arguments."""
+    args = wire.decode(request["args"], _resolve)
+    kwargs = wire.decode(request["kwargs"], _resolve)
+    with warnings.catch_warnings(record=True) as caught:  # the tests may check for overflow warnings
+        warnings.simplefilter("always")
+        value = _state["ns"][name](*args, **kwargs)
+    return {"value": wire.encode(value, _keep), "args": wire.encode(args, _keep),
+            "warnings": [[w.category.__name__, str(w.message)[:500]] for w in caught[:20]]}
 
 
-def call(name: str) -> None:
-    """Call the notebook's `name` with the arguments the grader sends next."""
-    try:
-        request = json.loads(_ask(MARK + "args"))
-        args = wire.decode(request["args"], _resolve)
-        kwargs = wire.decode(request["kwargs"], _resolve)
-        with warnings.catch_warnings(record=True) as caught:  # the tests may check for overflow warnings
-            warnings.simplefilter("always")
-            value = _state["ns"][name](*args, **kwargs)
-        reply = {"value": wire.encode(value, _keep), "args": wire.encode(args, _keep),
-                 "warnings": [[w.category.__name__, str(w.message)[:500]] for w in caught[:20]]}
-    except BaseException as error:  # a KeyboardInterrupt from a timeout too: the grader must hear back
-        reply = {"error": type(error).__name__, "message": str(error)[:2000], "where": _where(error)}
-    _send(reply)
-
-
-def describe(name: str) -> None:
-    """Tell the grader what the notebook's `name` is: missing, a function, or a value."""
+def _describe(name: str) -> dict:
+    """What the notebook's `name` is: missing, a function, or a value."""
     ns = _state["ns"]
-    try:
-        if name not in ns:
-            reply = {"kind": "missing"}
-        elif callable(ns[name]):
-            reply = {"kind": "function"}
-        else:
-            reply = {"kind": "value", "value": wire.encode(ns[name], _keep)}
-    except BaseException as error:
-        reply = {"error": type(error).__name__, "message": str(error)[:2000], "where": ""}
-    _send(reply)
+    if name not in ns:
+        return {"kind": "missing"}
+    if callable(ns[name]):
+        return {"kind": "function"}
+    return {"kind": "value", "value": wire.encode(ns[name], _keep)}
+
+
+def serve() -> None:
+    """Answer the grader's requests until it sends an empty one.
+
+    One execution serves a whole test cell: each answer is the prompt of the
+    next ``input()``, so a call costs one round trip on the stdin channel,
+    not a cell execution.
+    """
+    text = _ask(MARK + "ready")
+    while text:
+        try:
+            request = json.loads(text)
+            name = request["name"]
+            reply = _call(name, request) if request["op"] == "call" else _describe(name)
+        except BaseException as error:  # a KeyboardInterrupt from a timeout too: the grader must hear back
+            reply = {"error": type(error).__name__, "message": str(error)[:2000], "where": _where(error)}
+        text = _ask(MARK + "next " + json.dumps(reply))
