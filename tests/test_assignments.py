@@ -21,14 +21,15 @@ class AssignmentTests:
     assignment: str
 
     @pytest.fixture(scope="class")
-    def graded(self, tmp_path_factory):
+    @classmethod
+    def graded(cls, tmp_path_factory):
         """Autograde the solution, the blank release and every planted bug at once."""
-        bugs = ng.planted_bugs(self.assignment)
-        submissions = {"solution": ng.solution_submission(self.assignment),
-                       "blank": ng.blank_submission(self.assignment)}
+        bugs = ng.planted_bugs(cls.assignment)
+        submissions = {"solution": ng.solution_submission(cls.assignment),
+                       "blank": ng.blank_submission(cls.assignment)}
         for i, bug in enumerate(bugs):
-            submissions[f"bug{i:02d}"] = ng.buggy_submission(self.assignment, bug)
-        return bugs, ng.grade(tmp_path_factory.mktemp(self.assignment), self.assignment, submissions)
+            submissions[f"bug{i:02d}"] = ng.buggy_submission(cls.assignment, bug)
+        return bugs, ng.grade(tmp_path_factory.mktemp(cls.assignment), cls.assignment, submissions)
 
     def test_solution_earns_every_point(self, graded):
         _, scores = graded

@@ -393,3 +393,12 @@ def test_feedback_hides_hidden_tests_and_expected_values(graded):
     # The failing hidden test is reported (what and where) without its reference value.
     assert "grad(w, x, y) at random points" in html
     assert "expected" not in html.split("grad(w, x, y) at random points", 1)[1][:400]
+
+
+# The feedback and formgrader checks, on this module's graded class (one autograde run per session).
+from feedback_safety import (  # noqa: E402,F401
+    browser, feedback, test_attack_payloads_reached_the_notebook, test_autograded_notebooks_hold_no_active_content,
+    test_control_page_shows_that_the_probe_sees_scripts, test_feedback_html_holds_no_active_content,
+    test_integrity_report_never_lands_in_feedback, test_no_script_runs_in_autograded_notebook_without_csp,
+    test_no_script_runs_in_feedback, test_solution_feedback_still_shows_the_work,
+)

@@ -1,7 +1,8 @@
 """Feedback and the formgrader are safe to open (issue 13, "Feedback").
 
-Uses the one autograde run of tests/test_integrity.py (every cheat and
-attack of tests/cheats/ and tests/attacks/), then `nbgrader generate_feedback`
+Not collected on its own: tests/test_integrity.py imports these tests, so
+that they share its one autograde run (every cheat and attack of
+tests/cheats/ and tests/attacks/) in the same pytest worker. Then `nbgrader generate_feedback`
 for every attack with the repository's nbgrader_config.py, and checks:
 
 (a) in real Chromium (Playwright, /usr/bin/chromium), that no script of a
@@ -27,7 +28,7 @@ import nbformat
 import pytest
 
 import nbgrading as ng
-from test_integrity import ASSIGNMENT, NOTEBOOK, graded_class, sandbox_problem
+from test_integrity import ASSIGNMENT, NOTEBOOK
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -39,15 +40,6 @@ PWN = ("document.title='PWNED';var e=document.createElement('div');e.id='bbh-pwn
 UNSAFE = re.compile(r"<\s*script|\bon[a-z]+\s*=|javascript:|<\s*iframe|<\s*object|<\s*embed|"
                     r"http-equiv|srcdoc|<\s*svg|<\s*style|<\s*link|<\s*meta", re.I)
 TA_ONLY = ("integrity.json", "timestamp.txt", "gradebook.db", "nbgrader_config.py")
-
-pytestmark = pytest.mark.skipif(sandbox_problem() is not None,
-                                reason=f"no grading sandbox on this machine: {sandbox_problem()}")
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    return graded_class(tmp_path_factory)
-
 
 @pytest.fixture(scope="module")
 def feedback(graded) -> Path:
