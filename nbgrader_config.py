@@ -58,7 +58,6 @@ c.LimitOutput.max_traceback = 60
 # functions (JudgedExecute). Classes are named by import string so that the formgrader
 # can show and serialise this configuration.
 from nbgrader.converters import Autograde  # noqa: E402
-from course_utils.grading.feedback import TEMPLATES  # noqa: E402
 from course_utils.grading.safefs import refuse_links  # noqa: E402
 
 refuse_links()  # never read or copy a symlink a submission planted
@@ -87,10 +86,4 @@ c.CapOutputBytes.max_bytes = 100_000
 # Feedback: cleaned again, rendered with a Content Security Policy that allows no script.
 c.GenerateFeedback.preprocessors = [_G + "feedback.SafeNotebook", "nbgrader.preprocessors.GetGrades",
                                     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
-# nbgrader's "feedback" template, wrapped by ours (templates/feedback/safe_feedback.html.j2).
-c.HTMLExporter.template_name = "feedback"
-c.HTMLExporter.template_file = "safe_feedback.html.j2"
-c.HTMLExporter.extra_template_basedirs = [
-    os.path.join(os.path.dirname(__import__("nbgrader").__file__), "server_extensions", "formgrader", "templates"),
-    TEMPLATES,
-]
+c.GenerateFeedback.exporter_class = _G + "feedback.SafeFeedbackExporter"
