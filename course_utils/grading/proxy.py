@@ -1,6 +1,6 @@
 """The student's names, seen from the grader: proxies that call into the sandboxed kernel.
 
-``KernelNotebook(client, ...).loss(w, x, y)`` sends the arguments as plain
+``KernelNotebook(channel, answers).loss(w, x, y)`` sends the arguments as plain
 data (:mod:`.wire`), runs the student's ``loss`` in the kernel
 (:mod:`.shim`), answers callbacks to functions the tests passed in, and
 returns the result as plain data. Nothing the kernel sends is executed or
@@ -22,7 +22,6 @@ from .answers import AnswerError
 from .verdict import Abort
 
 INSTALL = "from course_utils.grading import shim as __bbh__\n__bbh__.install(get_ipython())"
-
 
 
 class StudentError(AssertionError):
