@@ -544,3 +544,36 @@ def test_sharp_curvature_is_judged_not_skipped_as_a_kink():
     wrong = check_gradient(f, lambda z: dvar(z) * np.array([1.01, 1.0, 1.0]), v)
     assert not wrong.passed and wrong.diagnosis == "entries" and wrong.bad_indices == [(0,)]
     assert not wrong.kink_indices
+
+
+def _in_float32(f):
+    """f computed in float32: inputs and result rounded, as a float32 student loss."""
+    return lambda x: float(np.float32(f(x.astype(np.float32).astype(np.float64))))
+
+
+def test_float32_f_that_does_not_move_at_the_first_step_is_not_an_exact_zero():
+    # A float32 f does not change over a step of 6e-6 |x|: that is no evidence
+    # that the slope is 0, so an all-zero gradient must not pass.
+    f = _in_float32(lambda x: float(np.sum(0.3 * np.exp(0.5 * x) + np.log1p(x ** 2))))
+    x = np.array([0.013044269599887137])
+    result = check_gradient(f, lambda x: np.zeros_like(x), x)
+    assert not result.passed and result.diagnosis == "zero"
+
+
+def test_float32_one_sign_flipped_entry_is_entries_not_sign_everywhere():
+    # Most entries are undecided in float32; those that agree with the
+    # numerical gradient show the sign is not wrong everywhere.
+    rng = np.random.default_rng(9)  # a case where 12 of 13 entries were once tagged 'sign'
+    w, x = rng.uniform(0.1, 5, 13), rng.uniform(-3, 3, 13)
+    f = _in_float32(lambda x: float(np.sum(np.sin(w * x) * np.cos(x)) + np.sum(np.tanh(x)) ** 2))
+    g = lambda x: (w * np.cos(w * x) * np.cos(x) - np.sin(w * x) * np.sin(x)
+                   + 2 * np.sum(np.tanh(x)) * (1 - np.tanh(x) ** 2))
+    for i in range(x.size):
+        def bad(x, i=i):
+            out = g(x).copy()
+            out[i] = -out[i]
+            return out
+        result = check_gradient(f, bad, x)
+        assert not result.passed or (i,) in result.undecided
+        if not result.passed:
+            assert result.diagnosis == "entries" and result.bad_indices == [(i,)]
