@@ -577,3 +577,21 @@ def test_float32_one_sign_flipped_entry_is_entries_not_sign_everywhere():
         assert not result.passed or (i,) in result.undecided
         if not result.passed:
             assert result.diagnosis == "entries" and result.bad_indices == [(i,)]
+
+
+@pytest.mark.parametrize("seed, i", [(0, 68968), (2, 2348), (3, 82987)])
+def test_directional_mode_finds_a_needle_the_directions_cannot_see(seed, i):
+    # 1% off in one entry of 1e5 moves each random direction by ~1e-7 relative:
+    # the directions pass, and only the bisection that always follows names it.
+    rng = np.random.default_rng(0)
+    c, x = rng.standard_normal(100_000), rng.standard_normal(100_000)
+    f = lambda x: float(np.sum(c * np.tanh(x)) + 0.1 * np.sum(x ** 2))
+
+    def bad(x):
+        out = c * (1 - np.tanh(x) ** 2) + 0.2 * x
+        out[i] *= 1.01
+        return out
+    result = check_gradient(f, bad, x, mode="directional", seed=seed)
+    assert not result.passed and result.diagnosis == "entries"
+    assert result.bad_indices == [(i,)] and result.worst_index == (i,)
+    assert f"grad[{i}]" in result.message
