@@ -98,12 +98,17 @@ def python_paths() -> list[str]:
 
 
 def _parents(paths: list[str]) -> list[str]:
-    """`--dir` every parent of the bind targets, traversable: bwrap would make them 0700."""
+    """`--dir` every parent of the bind targets, traversable: bwrap would make them 0700.
+
+    Folders that are mounts of their own here (``/tmp``, the home, the system
+    folders) are left alone: their modes are set where they are mounted.
+    """
     parents = set()
     for path in paths:
         head = os.path.dirname(path)
-        while head not in ("/", ""):
-            parents.add(head)
+        while head not in ("/", "", "/tmp", "/home", HOME):
+            if not any(head == m or head.startswith(m + os.sep) for m in SYSTEM):
+                parents.add(head)
             head = os.path.dirname(head)
     args = []
     for path in sorted(parents, key=lambda p: (p.count(os.sep), p)):
@@ -112,7 +117,8 @@ def _parents(paths: list[str]) -> list[str]:
 
 
 def _mounts(conn_dir: str, files: list[str]) -> list[str]:
-    args = _parents([*python_paths(), conn_dir])
+    """bwrap's mounts, in order: a later mount hides what an earlier one put at or under its path."""
+    args = []
     for path in SYSTEM:
         if os.path.isdir(path):
             args += ["--ro-bind", path, path]
@@ -121,12 +127,14 @@ def _mounts(conn_dir: str, files: list[str]) -> list[str]:
             args += ["--symlink", target, link]
         elif os.path.isdir(link):
             args += ["--ro-bind", link, link]
-    for path in python_paths():
-        args += ["--ro-bind", path, path]
     args += ["--proc", "/proc", "--dev", "/dev"]
     # Owned by root (bwrap makes them), so open to all: the kernel is their only user.
     for path, size in TMPFS_BYTES.items():
         args += ["--perms", "1777", "--size", str(size), "--tmpfs", path]
+    # Python, the venv and course_utils after /tmp: a course checked out under /tmp keeps its venv.
+    args += _parents([*python_paths(), conn_dir])
+    for path in python_paths():
+        args += ["--ro-bind", path, path]
     args += ["--perms", "1777", "--size", str(256 << 20), "--tmpfs", WORKDIR]
     for path in files:  # the assignment's data files, read-only, by name
         args += ["--ro-bind", path, os.path.join(WORKDIR, os.path.basename(path))]
