@@ -762,7 +762,11 @@ def _localise(result: CheckResult, f, f0, a_flat, work, scale, sigma, rtol, rng,
         for half in halves:
             u = scale[half] * np.where(rng.integers(0, 2, half.size, dtype=np.int8) == 1, 1.0, -1.0)
             u /= np.linalg.norm(u)
-            t = STEP * np.sqrt(np.mean(scale[half] ** 2))
+            # Each entry moves by about its own full-mode step, STEP * scale_i
+            # (u is a unit vector over the block): a step of STEP times the
+            # block's rms scale would move each by 1/sqrt(block size) of that,
+            # and f's rounding would swamp a needle in the first rounds.
+            t = STEP * float(np.linalg.norm(scale[half]))
             centre = flat[half]  # perturbed in place and restored: no copy of x per round
             flat[half] = centre + t * u
             fp = f(work)
