@@ -776,7 +776,10 @@ def _localise(result: CheckResult, f, f0, a_flat, work, scale, sigma, rtol, rng,
             evaluations += 2
             d, s = (fp - fm) / (2 * t), float(a_flat[half] @ u)
             floor = ROUNDING_SAFETY * max(sigma, precision * max(abs(f0), abs(fp), abs(fm))) / t
-            scores.append(abs(s - d) / (abs(s) + abs(d) + floor))
+            # Relative to the size of the block's terms, not to their sum s: a
+            # small block whose terms cancel would otherwise look wrong.
+            size = float(np.linalg.norm(a_flat[half] * u))
+            scores.append(abs(s - d) / (size + abs(d) + floor))
         candidates = halves[int(np.argmax(scores))]
     i = int(candidates[0])
     evaluate = lambda idx, t: _perturbed_values(f, work, np.array([i])[idx], t)
