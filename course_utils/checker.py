@@ -284,7 +284,8 @@ def _noise_level(f: Callable, work: np.ndarray) -> float:
 
 
 def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndarray,
-             sigma: float, rtol: float, first: tuple[np.ndarray, ...], precision: float = EPS):
+             sigma: float, rtol: float, first: tuple[np.ndarray, ...], precision: float = EPS,
+             typical: float | None = None):
     """Numerical slopes with error bounds, probe by probe (an entry or a direction).
 
     Parameters
@@ -301,6 +302,8 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
         ``f`` computes in float32 (its inputs and value are then rounded).
     first : tuple of np.ndarray
         ``evaluate(arange(M), steps)``, already computed.
+    typical : float, optional
+        A typical base step (default: the median of ``steps``).
 
     Returns
     -------
@@ -319,7 +322,10 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
     n = ladder["D"][:, c0].copy()
     tol = _floor(sigma, precision, ladder["fscale"], n, steps) / ladder["T"][:, c0] + rtol * np.abs(n)
     status = np.full(m, UNDECIDED)
-    zero = ZERO_RTOL * ladder["fscale"] * STEP / steps  # steps / STEP is each probe's scale
+    # steps / STEP is each probe's scale; an entry a hair from 0 (1e-9) does not
+    # make its gradient negligible, so the scale is at least x's typical one.
+    typical = float(np.median(steps)) if typical is None else typical
+    zero = ZERO_RTOL * ladder["fscale"] * STEP / np.maximum(steps, typical)
     if a is None:
         todo = np.arange(m)
     else:
@@ -785,7 +791,8 @@ def _localise(result: CheckResult, f, f0, a_flat, work, scale, sigma, rtol, rng,
     evaluate = lambda idx, t: _perturbed_values(f, work, np.array([i])[idx], t)
     steps = STEP * scale[[i]]
     n_i, tol_i, status_i, more = _examine(evaluate, a_flat[[i]], f0, steps, sigma, rtol,
-                                          evaluate(np.arange(1), steps), precision)
+                                          evaluate(np.arange(1), steps), precision,
+                                          typical=STEP * float(np.median(scale)))
     result.evaluations += evaluations + 2 + more
     if status_i[0] != BAD:
         return

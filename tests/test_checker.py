@@ -595,3 +595,19 @@ def test_directional_mode_finds_a_needle_the_directions_cannot_see(seed, i):
     assert not result.passed and result.diagnosis == "entries"
     assert result.bad_indices == [(i,)] and result.worst_index == (i,)
     assert f"grad[{i}]" in result.message
+
+
+def test_sign_flip_at_an_entry_a_hair_from_zero_is_not_passed():
+    # |x_i| = 4e-9 must not make a gradient of 0.5 look negligible ("judged 0").
+    rng = np.random.default_rng(9)
+    c, x = rng.standard_normal(20), rng.standard_normal(20)
+    x[14] = 3.7e-9
+    f = lambda x: float(np.sum(c * np.maximum(x, 0)) + 0.5 * np.sum(x ** 2))
+    g = lambda x: c * (x > 0) + x
+
+    def bad(x):
+        out = g(x)
+        out[14] = -out[14]
+        return out
+    result = check_gradient(f, bad, x)
+    assert (not result.passed and result.bad_indices == [(14,)]) or (14,) in result.undecided
