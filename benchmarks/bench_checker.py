@@ -535,7 +535,7 @@ def hard_zoo(n_cases: int, rng) -> None:
             c["verdict undecided"] += result.diagnosis == "undecided"
             c["alarm"] += not result.passed and result.diagnosis != "undecided"
             if not result.passed and result.diagnosis != "undecided" and c["alarm"] <= 2:
-                print(f"    false alarm: {result}"[:300])
+                print(f"    {family.__name__}: false alarm: {result}"[:300])
             for kind, bad, tag, entries in hard_bugs(family, f, g, x, rng):
                 if np.array_equal(bad(x.copy()), g(x.copy())):
                     continue
@@ -549,7 +549,7 @@ def hard_zoo(n_cases: int, rng) -> None:
                 c["tagged"] += first == tag or hidden
                 if result.passed and not hidden and c["missed"] < 2:
                     c["missed"] += 1
-                    print(f"    missed {kind}: {result}"[:300])
+                    print(f"    {family.__name__}: missed {kind}: {result}"[:300])  # printed before its row
         print(f"  {family.__name__:22s} {c['alarm'] / n_cases:8.1%} {c['verdict undecided'] / n_cases:10.1%} "
               f"{c['bugs']:6d} "
               f"{c['caught'] / c['bugs']:8.1%} {c['tagged'] / c['bugs']:8.1%} {c['undecided']:9d}")
