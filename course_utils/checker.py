@@ -330,11 +330,10 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
         todo = np.arange(m)
     else:
         # Both sides agree that f does not move and the gradient is exactly 0.
-        # f not moving over +/- h only bounds its slope by f's rounding over h:
-        # evidence of an exact 0 when that bound is below ``zero`` (float64),
-        # not when f computes in float32.
-        exact = ((a == 0) & (fp == f0) & (fm == f0)
-                 & (np.maximum(sigma, precision * abs(f0)) / steps <= zero))
+        # f not moving over +/- h only bounds its slope by f's rounding over h,
+        # about precision |f| / h: below ``zero`` (ZERO_RTOL |f| STEP / h) in
+        # float64, so evidence of an exact 0; not when f computes in float32.
+        exact = (a == 0) & (fp == f0) & (fm == f0) & (precision / STEP <= ZERO_RTOL)
         # The first pass has no truncation bound: it can pass an entry, not fail one.
         passed = exact | ((np.abs(a - n) <= tol) & _settled(a, n, tol, zero))
         status[passed] = OK
