@@ -1209,4 +1209,8 @@ def _first_change(before: Any, after: Any, path: str) -> str | None:
             found = _first_change(before[key], after[key], f"{path}[{key!r}]")
             if found:
                 return found
+        return None
+    if isinstance(before, (bool, int, float, str, np.generic)):  # a number swapped inside a list or dict
+        same = type(after) is type(before) and (before == after or (before != before and after != after))
+        return None if same else path
     return None

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .checker import diagnose
+from .checker import _first_change, diagnose
 
 # Two analytic formulas for the same derivative agree to a few ulps; a
 # central difference with h = 1e-5 is off by ~1e-10 relative at best, and far
@@ -197,15 +197,19 @@ def assert_finite_difference(
                  atol=rtol * fscale.max(initial=0.0), inputs={"x": x})
 
 
-def assert_unchanged(after: np.ndarray, before: np.ndarray, name: str) -> None:
+def assert_unchanged(after: Any, before: Any, name: str) -> None:
     """Assert that an argument was not modified in place.
+
+    Arrays are compared entry by entry (NaN equals NaN); tuples, lists and
+    dicts (a layer's cache) are followed into, and the message names the
+    first entry that changed, e.g. ``cache[1]``.
 
     Parameters
     ----------
-    after : np.ndarray
+    after : np.ndarray, tuple, list or dict
         The argument after the call.
-    before : np.ndarray
-        A copy taken before the call.
+    before : same type as `after`
+        A (deep) copy taken before the call.
     name : str
         The argument's name, for the message.
 
@@ -215,7 +219,8 @@ def assert_unchanged(after: np.ndarray, before: np.ndarray, name: str) -> None:
         Labelled ``"argument <name>"``.
     """
     __tracebackhide__ = True
-    if not np.array_equal(after, before):
-        advice = f"your function changed its argument `{name}` in place"
+    where = _first_change(before, after, name)
+    if where:
+        advice = f"your function changed its argument `{where}` in place"
         raise CheckFailed(f"{advice}; work on a copy (e.g. `{name} = {name}.copy()`) or build a new array.",
                           label=f"argument {name}", advice=advice)
