@@ -265,22 +265,28 @@ def _noise_level(f: Callable, work: np.ndarray) -> float:
     ``f`` that ``eps * |f|`` would miss. The steps are 1e-4 and 1e-6 of the
     finite-difference step, so the truncation of an entry along which ``f``
     bends sharply cannot pass for noise; the smaller of the two estimates is
-    kept (0 if ``f`` did not move: the ladder measures coarse rounding
-    itself). The points start one step away from ``x``, so a kink at ``x``
-    itself does not look like noise.
+    kept. If ``f`` did not move at either, it moves in coarse steps (a
+    saturated softmax rounds ``1 + 1e-10``): larger steps, up to the
+    finite-difference step, then measure those, because two rungs of the
+    ladder can land on the same stair and hide them. 0 if ``f`` never moved.
+    The points start one step away from ``x``, so a kink at ``x`` itself does
+    not look like noise.
     """
     rng = np.random.default_rng(0)  # private and fixed: the verdict must not depend on seed
     scale = _scales(work.reshape(-1)).reshape(work.shape)
     direction = np.where(rng.integers(0, 2, size=work.shape, dtype=np.int8) == 1, scale, -scale)
     estimates = []
-    for fraction in (1e-4, 1e-6):
-        delta = fraction * STEP
-        values = np.array([f(work + j * delta * direction) for j in range(1, 9)])
-        _require_finite(values)
-        sigma = float(np.sqrt(np.mean(np.diff(values, 4) ** 2) / 70.0))  # Var(d4) = 70 sigma^2
-        if sigma > 0:
-            estimates.append(sigma)
-    return min(estimates, default=0.0)
+    for fractions in ((1e-4, 1e-6), (1e-2, 1.0)):
+        for fraction in fractions:
+            delta = fraction * STEP
+            values = np.array([f(work + j * delta * direction) for j in range(1, 9)])
+            _require_finite(values)
+            sigma = float(np.sqrt(np.mean(np.diff(values, 4) ** 2) / 70.0))  # Var(d4) = 70 sigma^2
+            if sigma > 0:
+                estimates.append(sigma)
+        if estimates:
+            return min(estimates)
+    return 0.0
 
 
 def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndarray,

@@ -611,3 +611,30 @@ def test_sign_flip_at_an_entry_a_hair_from_zero_is_not_passed():
         return out
     result = check_gradient(f, bad, x)
     assert (not result.passed and result.bad_indices == [(14,)]) or (14,) in result.undecided
+
+
+def test_loss_on_stairs_is_not_judged_from_two_rungs_on_the_same_stair():
+    # A saturated softmax whose loss (4.5e-13) moves in stairs of 3e-19: two rungs
+    # of the ladder gave exactly the same slope, which looked like "no noise" and
+    # failed a correct entry (benchmark case 6365). Correct: never a failure.
+    x = np.array([[-10.051309688068892, -10.446967703210671, -7.587199553736976,
+                   -0.8270509360129799],
+                  [-7.322509578664904, -10.608856508262377, 13.657703655246072,
+                   6.668891677973354]])
+    y = np.array([3, 2])
+    inp, out = 0.3041796011351432, 0.0027617429307754404
+
+    def probs(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def f(x):
+        return -out * np.mean(np.log(probs(x / inp)[np.arange(2), y]))
+
+    def g(x):
+        p = probs(x / inp)
+        p[np.arange(2), y] -= 1
+        return out * p / 2 / inp
+    result = check_gradient(f, g, x)
+    assert result.passed or result.diagnosis == "undecided", str(result)
+    assert not result.bad_indices
