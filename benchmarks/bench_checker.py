@@ -9,8 +9,8 @@ Run ``python benchmarks/bench_checker.py`` (about 2 minutes) or with
   and the DLS rule (epsilon=1e-7, ||g-n|| / (||g||+||n||) < 2e-7), and
   torch.autograd.gradcheck when torch is installed;
 * the harder zoo, per family: false alarms, bugs caught and right tags for
-  entries of mixed scales (1e-6 .. 1e6 in one x), functions computed in
-  float32, needles (one entry off by 1%) among 1e5, broadcasting bugs,
+  entries of mixed scales (1e-6 .. 1e6 in one x), functions whose input and
+  result are rounded to float32, a small model computed in float32 throughout, needles (one entry off by 1%) among 1e5, broadcasting bugs,
   near-kinks, batch-averaging bugs and layers whose backward mutates the cache;
 * numerical_gradient's worst relative error per scale;
 * full-mode time as a ratio to its 2P evaluations of f (a small MLP loss),
@@ -496,8 +496,36 @@ def batch_mean(rng):
     return f, g, x
 
 
+def float32_mlp(rng):
+    """A tanh layer and a softmax cross-entropy computed in float32 throughout, like a
+    float32 model: every sum and product rounds, not only the input and the result.
+    The gradient is the exact one of the same formula."""
+    n, d, c = int(rng.integers(2, 9)), int(rng.integers(2, 9)), int(rng.integers(2, 6))
+    X = rng.standard_normal((n, d))
+    V = rng.standard_normal((c, d)) / np.sqrt(d)
+    y = rng.integers(c, size=n)
+    W = rng.standard_normal((d, d)) / np.sqrt(d) * 10.0 ** rng.uniform(-0.5, 0.5)
+
+    def loss(W, dtype):
+        H = np.tanh(X.astype(dtype) @ W.astype(dtype).T)
+        z = H @ V.astype(dtype).T
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return -np.mean(logp[np.arange(n), y]), H
+
+    def g(W):
+        _, H = loss(W, np.float64)
+        z = H @ V.T
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(n), y] -= 1
+        dH = p @ V / n
+        return ((1 - H ** 2) * dH).T @ X
+    return (lambda W: float(loss(W, np.float32)[0])), g, W
+
+
 HARD_FAMILIES = [mixed_scales, float32_of(poly), float32_of(exp_log), float32_of(trig),
-                 near_kink, batch_mean]
+                 float32_mlp, near_kink, batch_mean]
 
 
 def hard_bugs(family, f, g, x, rng):

@@ -638,3 +638,71 @@ def test_loss_on_stairs_is_not_judged_from_two_rungs_on_the_same_stair():
     result = check_gradient(f, g, x)
     assert result.passed or result.diagnosis == "undecided", str(result)
     assert not result.bad_indices
+
+
+def _float32_mlp_loss(seed):
+    """Softmax cross-entropy of a tanh layer, computed in float32 throughout."""
+    rng = np.random.default_rng(seed)
+    X, V = rng.standard_normal((6, 5)), rng.standard_normal((3, 5)) / np.sqrt(5)
+    y = rng.integers(3, size=6)
+    W = rng.standard_normal((5, 5)) / np.sqrt(5)
+
+    def forward(W, dtype):
+        H = np.tanh(X.astype(dtype) @ W.astype(dtype).T)
+        z = H @ V.astype(dtype).T
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return -np.mean(logp[np.arange(6), y]), H
+
+    def grad(W):
+        _, H = forward(W, np.float64)
+        p = np.exp(H @ V.T)
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(6), y] -= 1
+        return ((1 - H ** 2) * (p @ V / 6)).T @ X
+    return (lambda W: float(forward(W, np.float32)[0])), grad, W
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_float32_model_is_judged_and_a_large_bug_fails(seed):
+    # float32 rounds every sum and product: the ladder's larger steps (up to 8%
+    # of x) are what resolve 1% here, so a correct gradient is judged, not undecided.
+    f, g, W = _float32_mlp_loss(seed)
+    result = check_gradient(f, g, W)
+    assert result.passed and result.diagnosis is None, str(result)
+    assert "float32" in result.message
+    result = check_gradient(f, lambda W: 1.3 * g(W), W)
+    assert not result.passed and result.diagnosis == "scale:1.3", str(result)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_float32_one_entry_off_by_two_percent_is_never_passed_silently(seed):
+    f, g, W = _float32_mlp_loss(seed)
+    i = int(np.argmax(np.abs(g(W))))
+
+    def bad(W):
+        out = g(W)
+        out.flat[i] *= 1.02
+        return out
+    result = check_gradient(f, bad, W)
+    index = tuple(int(k) for k in np.unravel_index(i, W.shape))
+    assert (not result.passed and index in result.bad_indices) or index in result.undecided, str(result)
+
+
+@pytest.mark.parametrize("seed", [27, 28, 106, 145, 169, 191])
+def test_float32_wiggle_averaged_by_large_steps_is_not_a_failure(seed):
+    # sin(x / k) with a period below 1% of x, in float32: steps small enough to
+    # follow it are drowned in float32 noise, and larger ones average it away,
+    # which looked like a smooth f with another slope. These seeds were false
+    # alarms when steps above LOCAL_TOP could fail an entry.
+    rng = np.random.default_rng(seed)
+    p = int(rng.integers(10, 200))
+    c, x = rng.standard_normal(p), rng.standard_normal(p) * 10.0 ** rng.uniform(-3, 3)
+    k = 10.0 ** rng.uniform(-3, 0) * np.max(np.abs(x))
+
+    def f(x):
+        x32, c32 = x.astype(np.float32), c.astype(np.float32)
+        return float(np.sum(c32 * x32 * x32, dtype=np.float32) / np.float32(2)
+                     + np.sum(np.sin(x32 / np.float32(k)), dtype=np.float32))
+    result = check_gradient(f, lambda x: c * x + np.cos(x / k) / k, x)
+    assert result.passed or result.diagnosis == "undecided", str(result)
