@@ -380,15 +380,10 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
             right = np.abs(a[todo] - est) <= bound
             confirmed = np.ones(todo.size, dtype=bool)
             if final:
-                # Steps above LOCAL_TOP can pass an entry but not fail it: they
-                # average whatever f does at smaller scales (a float32 sum of
-                # sin(x / k) looks like a smooth f with another slope). A
-                # failure must show at LOCAL_TOP or below; if not, undecided.
                 local = {key: v[todo][:, :LOCAL_TOP + c0 + 1] if v.ndim == 2 else v[todo]
                          for key, v in ladder.items()}
-                est_l, bound_l, usable_l, _ = _bounds(local, sigma, rtol, quantum, precision,
-                                                      steps[todo])
-                confirmed = usable_l & (np.abs(a[todo] - est_l) > bound_l)
+                confirmed, bound_l = _confirmed(a[todo], local, sigma, rtol, quantum, precision,
+                                                steps[todo])
                 doubtful = ~right & ~confirmed
                 tol[todo[doubtful]] = np.fmax(bound_l[doubtful], tol[todo[doubtful]])
             status[todo[done]] = np.where(right, OK, np.where(confirmed, BAD, UNDECIDED))[done]
@@ -400,6 +395,20 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
             status[rest] = np.where(off, BAD, np.where(kinked, KINK, UNDECIDED))
         todo = todo[~done]
     return n, tol, status, evaluations
+
+
+def _confirmed(a: np.ndarray, local: dict, sigma: float, rtol: float, quantum: float,
+               precision: float, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which analytic slopes ``a`` (M,) are also wrong on the ladder's rungs up to LOCAL_TOP.
+
+    Steps above LOCAL_TOP can pass an entry but not fail it: they average
+    whatever f does at smaller scales (a float32 sum of sin(x / k) looks like
+    a smooth f with another slope). A failure must show at LOCAL_TOP or
+    below; if not, the entry is undecided. Returns the mask and the bounds
+    there, each shape (M,).
+    """
+    est, bound, usable, _ = _bounds(local, sigma, rtol, quantum, precision, steps)
+    return usable & (np.abs(a - est) > bound), bound
 
 
 def _floor(sigma: float, precision: float, fscale, slope, steps):
