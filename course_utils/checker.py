@@ -1120,8 +1120,8 @@ def _scale_advice(name: str, k: float, batch_size: int | None, transposed: bool)
 
 def _join(*parts: str | None) -> str:
     """Sentences joined into one paragraph, skipping empty ones."""
-    sentences = [p.strip().rstrip(".") for p in parts if p]
-    return " ".join(s if s.endswith(("?", "!")) else s + "." for s in sentences)
+    sentences = [p.strip() for p in parts if p]
+    return " ".join(s if s.endswith((".", "?", "!")) else s + "." for s in sentences)
 
 
 # --------------------------------------------------------------------------

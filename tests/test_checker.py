@@ -706,3 +706,11 @@ def test_float32_wiggle_averaged_by_large_steps_is_not_a_failure(seed):
                      + np.sum(np.sin(x32 / np.float32(k)), dtype=np.float32))
     result = check_gradient(f, lambda x: c * x + np.cos(x / k) / k, x)
     assert result.passed or result.diagnosis == "undecided", str(result)
+
+
+def test_a_long_list_of_undecided_entries_ends_with_an_ellipsis():
+    x = np.linspace(1.0, 2.0, 8)
+    result = check_gradient(lambda x: float(np.float32(1000 + np.sum(1e-4 * x ** 2))),
+                            lambda x: 2e-4 * x, x)
+    assert result.diagnosis == "undecided"
+    assert result.message.endswith("grad[4], ...") and ", ." not in result.message
