@@ -713,4 +713,4 @@ def test_a_long_list_of_undecided_entries_ends_with_an_ellipsis():
     result = check_gradient(lambda x: float(np.float32(1000 + np.sum(1e-4 * x ** 2))),
                             lambda x: 2e-4 * x, x)
     assert result.diagnosis == "undecided"
-    assert result.message.endswith("grad[4], ...") and ", ." not in result.message
+    assert result.message.endswith("grad[4], ...") and "...." not in result.message
