@@ -960,7 +960,10 @@ def _undecided_remark(label, relative_tol, status, float32, localisable) -> str 
     if idx.size == 0:
         return None
     hidden = 2 * float(np.min(relative_tol[idx]))
-    size = f"{hidden:.0%}" if hidden >= 0.01 else f"{hidden:.1%}"
+    if hidden >= 10:  # "errors below 14146%" says less than this
+        size = f"{hidden:.0f} times the gradient"
+    else:
+        size = f"{hidden:.0%}" if hidden >= 0.01 else f"{hidden:.1%}"
     shown = ", ".join(label(i) for i in idx[:5]) + (", ..." if idx.size > 5 else "")
     cause = "f seems to compute in float32" if float32 else "f's own rounding is too coarse"
     return (f"{cause}: errors below {size} cannot be seen here, so {_count(idx.size, localisable)} "
