@@ -382,8 +382,11 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
             if final:
                 local = {key: v[todo][:, :LOCAL_TOP + c0 + 1] if v.ndim == 2 else v[todo]
                          for key, v in ladder.items()}
-                confirmed, bound_l = _confirmed(a[todo], local, sigma, rtol, quantum, precision,
-                                                steps[todo])
+                est_l, bound_l, confirmed, agrees = _local_verdict(
+                    a[todo], local, zero[todo], sigma, rtol, quantum, precision, steps[todo])
+                switch = ~right & agrees  # the smaller steps settle it, and they are right
+                n[todo[switch]], tol[todo[switch]] = est_l[switch], bound_l[switch]
+                right |= switch
                 doubtful = ~right & ~confirmed
                 tol[todo[doubtful]] = np.fmax(bound_l[doubtful], tol[todo[doubtful]])
             status[todo[done]] = np.where(right, OK, np.where(confirmed, BAD, UNDECIDED))[done]
@@ -397,18 +400,20 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
     return n, tol, status, evaluations
 
 
-def _confirmed(a: np.ndarray, local: dict, sigma: float, rtol: float, quantum: float,
-               precision: float, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which analytic slopes ``a`` (M,) are also wrong on the ladder's rungs up to LOCAL_TOP.
+def _local_verdict(a: np.ndarray, local: dict, zero: np.ndarray, sigma: float, rtol: float,
+                   quantum: float, precision: float, steps: np.ndarray):
+    """The verdict on analytic slopes ``a`` (M,) from the ladder's rungs up to LOCAL_TOP only.
 
     Steps above LOCAL_TOP can pass an entry but not fail it: they average
     whatever f does at smaller scales (a float32 sum of sin(x / k) looks like
     a smooth f with another slope). A failure must show at LOCAL_TOP or
-    below; if not, the entry is undecided. Returns the mask and the bounds
-    there, each shape (M,).
+    below. Returns ``estimate, bound, confirmed, agrees``, each shape (M,):
+    ``confirmed`` where ``a`` is off there too, ``agrees`` where those rungs
+    settle the entry and ``a`` is right.
     """
     est, bound, usable, _ = _bounds(local, sigma, rtol, quantum, precision, steps)
-    return usable & (np.abs(a - est) > bound), bound
+    off = np.abs(a - est) > bound
+    return est, bound, usable & off, usable & ~off & _settled(a, est, bound, zero)
 
 
 def _floor(sigma: float, precision: float, fscale, slope, steps):
