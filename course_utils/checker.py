@@ -386,7 +386,7 @@ def _examine(evaluate: Callable, a: np.ndarray | None, f0: float, steps: np.ndar
                     a[todo], local, zero[todo], sigma, rtol, quantum, precision, steps[todo])
                 switch = ~right & agrees  # the smaller steps settle it, and they are right
                 n[todo[switch]], tol[todo[switch]] = est_l[switch], bound_l[switch]
-                right |= switch
+                right, done = right | switch, done | switch
                 doubtful = ~right & ~confirmed
                 tol[todo[doubtful]] = np.fmax(bound_l[doubtful], tol[todo[doubtful]])
             status[todo[done]] = np.where(right, OK, np.where(confirmed, BAD, UNDECIDED))[done]
