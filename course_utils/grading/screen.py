@@ -16,8 +16,12 @@ from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
+# No exercise of the course needs complex numbers; f(x + ih).imag / h is a
+# derivative exact to rounding that no test of values can tell from a derived one.
+COMPLEX_STEP = "complex arithmetic (complex-step derivative?)"
 # Names whose mere use in an answer is worth a look.
 NAMES = {
+    "complex": COMPLEX_STEP,
     "get_ipython": "IPython shell access", "exec": "exec", "eval": "eval", "compile": "compile",
     "__import__": "__import__", "__builtins__": "__builtins__", "globals": "globals()", "locals": "locals()",
     "vars": "vars()", "setattr": "setattr", "delattr": "delattr", "open": "file access (open)",
@@ -43,6 +47,8 @@ ATTRIBUTES = {
     "__dict__": "__dict__", "__globals__": "__globals__", "__code__": "__code__", "__closure__": "__closure__",
     "__builtins__": "__builtins__", "__subclasses__": "__subclasses__", "__setattr__": "__setattr__",
     "__delattr__": "__delattr__", "__import__": "__import__", "__bases__": "__bases__", "__mro__": "__mro__",
+    "imag": COMPLEX_STEP, "complex64": COMPLEX_STEP, "complex128": COMPLEX_STEP, "cdouble": COMPLEX_STEP,
+    "csingle": COMPLEX_STEP, "clongdouble": COMPLEX_STEP,
 }
 MODULES = {
     "builtins": "import builtins", "sys": "import sys", "os": "import os", "pathlib": "file access (pathlib)",
@@ -139,6 +145,8 @@ def scan(source: str, cell: str = "", protected: frozenset[str] = frozenset()) -
                     break
         elif isinstance(node, ast.Global):
             flags.append(flag(node, "global statement"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, complex):
+            flags.append(flag(node, COMPLEX_STEP))
     # Only top-level statements can rebind what the locked cells defined.
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in protected:
